@@ -1,0 +1,148 @@
+"""One page from bytes to a described document: decode → extract → clean → describe → judge."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from pathlib import PurePosixPath
+from typing import Any
+from urllib.parse import unquote, urlsplit
+
+from crawler.clean import clean
+from crawler.decode import decode
+from crawler.describe import Description, describe
+from crawler.errors import CrawlerError, StageError, UnsupportedFormat
+from crawler.extract import Selectors, extract
+from crawler.office import attachment_kind, docx_text
+from crawler.relevant import Relevance, judge
+
+logger = logging.getLogger(__name__)
+
+HTML_TYPES = ("text/html", "application/xhtml")
+MIN_CHARS = 1
+TITLE_MAX = 80  # a first line longer than this is body text, not a title
+
+
+@dataclass(frozen=True)
+class Page:
+    """A processed page or attachment, ready to archive or to print."""
+
+    url: str | None
+    kind: str  # html | txt | docx | pdf
+    title: str | None
+    text: str
+    raw_text: str
+    encoding: str | None
+    encoding_source: str | None
+    description: Description
+    relevance: Relevance
+
+    def fields(self) -> dict[str, Any]:
+        """The document columns of the archive."""
+        d = self.description
+        return {
+            "title": d.title,
+            "region": d.region,
+            "province": d.province,
+            "agency": d.agency,
+            "year": d.year,
+            "period": d.period,
+            "doc_type": d.doc_type,
+            "published": d.published,
+            "script": d.script,
+            "is_template": int(d.is_template),
+            "relevant": int(self.relevance.relevant),
+        }
+
+
+def kind_of(body: bytes, url: str | None, content_type: str | None) -> str:
+    """html, txt or an attachment kind, from magic bytes, Content-Type and the URL."""
+    attachment = attachment_kind(url or "", content_type, body)
+    if attachment:
+        return attachment
+    ctype = (content_type or "").split(";")[0].strip().lower()
+    suffix = PurePosixPath(urlsplit(url or "").path).suffix.lower()
+    if ctype == "text/plain" or suffix == ".txt":
+        return "txt"
+    if ctype and not ctype.startswith(HTML_TYPES) and not ctype.startswith("text/"):
+        raise UnsupportedFormat(f"unsupported content type {ctype}")
+    return "html"
+
+
+def process(
+    body: bytes,
+    *,
+    url: str | None = None,
+    content_type: str | None = None,
+    selectors: Selectors | None = None,
+    link_text: str | None = None,
+) -> Page:
+    """Turn raw bytes into a `Page`; failures raise `StageError` naming the stage."""
+    kind = _stage("detect", kind_of, body, url, content_type)
+    encoding = encoding_source = None
+    meta: dict[str, str] = {}
+    date_text = None
+    if kind == "html":
+        decoded = _stage("decode", decode, body, content_type)
+        encoding, encoding_source = decoded.encoding, decoded.source
+        extracted = _stage("extract", extract, decoded.text, url, selectors)
+        title, raw_text = extracted.title, extracted.text
+        meta, date_text = extracted.meta, extracted.date_text
+    elif kind == "txt":
+        decoded = _stage("decode", decode, body, content_type)
+        encoding, encoding_source = decoded.encoding, decoded.source
+        raw_text = decoded.text
+        title = _first_line(raw_text)
+    elif kind == "docx":
+        raw_text = _stage("extract", docx_text, body)
+        first = _first_line(raw_text)
+        title = first if first and len(first) <= TITLE_MAX else link_text or _file_title(url)
+    else:
+        raise StageError("detect", f"{kind} attachments are not supported yet")
+    text = _stage("clean", lambda: clean(raw_text, title=title))
+    if len(text.strip()) < MIN_CHARS:
+        raise StageError("clean", "no text left after removing site chrome")
+    description = _stage(
+        "describe",
+        lambda: describe(
+            title=title, text=text, url=url, raw_text=raw_text, meta=meta, date_text=date_text
+        ),
+    )
+    relevance = _stage("relevant", judge, description.title or title, text)
+    return Page(
+        url=url,
+        kind=kind,
+        title=description.title or title,
+        text=text,
+        raw_text=raw_text,
+        encoding=encoding,
+        encoding_source=encoding_source,
+        description=description,
+        relevance=relevance,
+    )
+
+
+def _stage(name: str, func: Any, *args: Any) -> Any:
+    try:
+        return func(*args)
+    except StageError:
+        raise
+    except CrawlerError as exc:
+        raise StageError(name, str(exc)) from exc
+    except (ValueError, LookupError, TypeError, AttributeError) as exc:
+        logger.debug("stage %s failed", name, exc_info=True)
+        raise StageError(name, f"{type(exc).__name__}: {exc}") from exc
+
+
+def _first_line(text: str) -> str | None:
+    for line in text.splitlines():
+        if line.strip():
+            return line.strip()[:200]
+    return None
+
+
+def _file_title(url: str | None) -> str | None:
+    if not url:
+        return None
+    stem = PurePosixPath(unquote(urlsplit(url).path)).stem
+    return stem if any("\u4e00" <= ch <= "\u9fff" for ch in stem) else None

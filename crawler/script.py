@@ -1,0 +1,48 @@
+"""Which Chinese script a text is in, and conversion to simplified characters."""
+
+from __future__ import annotations
+
+import logging
+from functools import lru_cache
+
+from opencc import OpenCC
+
+logger = logging.getLogger(__name__)
+
+SIMPLIFIED = "simplified"
+TRADITIONAL = "traditional"
+_SAMPLE_CHARS = 20_000
+
+
+@lru_cache(maxsize=2)
+def _converter(config: str) -> OpenCC:
+    """One OpenCC converter per configuration ("t2s", "s2t"), built once."""
+    return OpenCC(config)
+
+
+def _changed(text: str, config: str) -> int:
+    """How many characters of `text` the conversion `config` changes."""
+    converted = _converter(config).convert(text)
+    if len(converted) != len(text):  # a phrase mapping changed the length: compare per character
+        conv = _converter(config).convert
+        return sum(1 for ch in set(text) if conv(ch) != ch)
+    return sum(1 for a, b in zip(text, converted, strict=True) if a != b)
+
+
+def detect_script(text: str) -> str:
+    """Return "traditional" when more characters are traditional-only than simplified-only."""
+    sample = "".join(ch for ch in text[:_SAMPLE_CHARS] if "\u3400" <= ch <= "\u9fff")
+    if not sample:
+        return SIMPLIFIED
+    traditional_only = _changed(sample, "t2s")
+    simplified_only = _changed(sample, "s2t")
+    logger.debug("script: %d traditional-only, %d simplified-only characters",
+                 traditional_only, simplified_only)
+    return TRADITIONAL if traditional_only > simplified_only else SIMPLIFIED
+
+
+def to_simplified(text: str) -> str:
+    """Convert traditional characters to simplified (OpenCC t2s); simplified text is unchanged."""
+    if not text:
+        return text
+    return _converter("t2s").convert(text)

@@ -1,0 +1,42 @@
+"""Scrapy settings of the crawler (`scrapy.cfg` points here)."""
+
+from __future__ import annotations
+
+import os
+
+from crawler import __version__
+
+BOT_NAME = "healthdocs"
+SPIDER_MODULES = ["spiders"]
+NEWSPIDER_MODULE = "spiders"
+SPIDER_LOADER_CLASS = "spiders.loader.ProfileSpiderLoader"
+
+CONTACT_URL = os.environ.get("CRAWLER_CONTACT", "https://pypi.org/project/healthdocs-crawler/")
+USER_AGENT = f"healthdocs-crawler/{__version__} (+{CONTACT_URL})"
+
+# politeness: robots.txt, a delay and a small per-site concurrency; profiles override
+ROBOTSTXT_OBEY = True
+DOWNLOAD_DELAY = 1.0
+RANDOMIZE_DOWNLOAD_DELAY = True
+CONCURRENT_REQUESTS = 16
+CONCURRENT_REQUESTS_PER_DOMAIN = 2
+
+# limits
+DOWNLOAD_TIMEOUT = 30
+DOWNLOAD_MAXSIZE = 32 * 1024 * 1024
+DOWNLOAD_WARNSIZE = 8 * 1024 * 1024
+RETRY_ENABLED = True
+RETRY_TIMES = 2
+REDIRECT_MAX_TIMES = 5
+DEPTH_LIMIT = 0
+
+# the archive: every page item goes through the archive pipeline
+ARCHIVE_DB = os.environ.get("CRAWLER_DB", "data/archive.db")
+ITEM_PIPELINES = {"crawler.pipelines.ArchivePipeline": 300}
+EXTENSIONS = {"crawler.progress.Progress": 500}
+PROGRESS_ENABLED = False
+
+COOKIES_ENABLED = False
+TELNETCONSOLE_ENABLED = False
+LOG_LEVEL = "INFO"
+FEED_EXPORT_ENCODING = "utf-8"

@@ -1,0 +1,88 @@
+"""What every archiving spider shares: links, page items and failure items."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from typing import Any
+
+import scrapy
+from scrapy.exceptions import IgnoreRequest
+from scrapy.http import Response, TextResponse
+from scrapy.linkextractors import IGNORED_EXTENSIONS, LinkExtractor
+from scrapy.spidermiddlewares.httperror import HttpError
+from twisted.python.failure import Failure
+
+from crawler.items import FailureItem, PageItem
+
+ATTACHMENT_EXTENSIONS = ("doc", "docx", "pdf", "wps", "txt")
+ATTACHMENT_RE = re.compile(r"\.(docx?|pdf|wps|txt)(\?.*)?$", re.IGNORECASE)
+DENY_EXTENSIONS = [e for e in IGNORED_EXTENSIONS if e not in ATTACHMENT_EXTENSIONS]
+
+
+def header(response: Response, name: str) -> str | None:
+    """A response header as text, or None."""
+    value = response.headers.get(name)
+    return value.decode("latin-1") if value else None
+
+
+class ArchiveSpider(scrapy.Spider):
+    """Base of the profile and discovery spiders; not a spider of its own."""
+
+    links = LinkExtractor(deny_extensions=DENY_EXTENSIONS, unique=True)
+
+    def source_of(self, url: str) -> str:
+        """The source name recorded on sightings of `url`."""
+        return self.name
+
+    def extract_links(self, response: Response) -> Iterator[tuple[str, str]]:
+        """(url, link text) of every link on a text page."""
+        if not isinstance(response, TextResponse):
+            return
+        for link in self.links.extract_links(response):
+            yield link.url, " ".join(link.text.split())
+
+    def page_item(self, response: Response, link_text: str | None = None) -> PageItem:
+        """The raw response as an item for the archive pipeline."""
+        referer = response.request.headers.get("Referer") if response.request else None
+        selectors = getattr(self, "selectors", None)
+        return PageItem(
+            url=response.url,
+            source=self.source_of(response.url),
+            body=response.body,
+            status=response.status,
+            fetched_at=datetime.now(UTC).isoformat(timespec="seconds"),
+            content_type=header(response, "Content-Type"),
+            etag=header(response, "ETag"),
+            last_modified=header(response, "Last-Modified"),
+            referer=referer.decode("latin-1") if referer else None,
+            link_text=link_text,
+            selectors=selectors,
+        )
+
+    def request(self, url: str, callback: Any, **cb_kwargs: Any) -> scrapy.Request:
+        return scrapy.Request(url, callback=callback, errback=self.on_error, cb_kwargs=cb_kwargs)
+
+    def on_error(self, failure: Failure) -> Iterator[FailureItem]:
+        """Turn a failed request into a failure record (robots.txt and offsite are not)."""
+        request = failure.request  # type: ignore[attr-defined]
+        if failure.check(HttpError):
+            status = failure.value.response.status
+            yield FailureItem(
+                url=request.url,
+                source=self.source_of(request.url),
+                stage="fetch",
+                reason=f"HTTP {status}",
+                status=status,
+            )
+            return
+        if failure.check(IgnoreRequest):
+            self.logger.debug("ignored %s: %s", request.url, failure.value)
+            return
+        yield FailureItem(
+            url=request.url,
+            source=self.source_of(request.url),
+            stage="fetch",
+            reason=f"{failure.type.__name__}: {failure.getErrorMessage()}"[:500],
+        )

@@ -1,0 +1,45 @@
+"""The ad-hoc discovery spider: from start URLs, every page on the same host, to a depth."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Iterator
+from typing import Any
+from urllib.parse import urlsplit
+
+from scrapy.http import Response, TextResponse
+
+from spiders.base import ArchiveSpider
+
+DEFAULT_DEPTH = 8
+
+
+class DiscoverSpider(ArchiveSpider):
+    """Follows same-host links and hands every page to the archive, which keeps the reports."""
+
+    name = "discover"
+    custom_settings = {"DEPTH_LIMIT": DEFAULT_DEPTH}  # noqa: RUF012
+
+    def __init__(self, urls: str | list[str] = "", *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.start_urls = urls.split(",") if isinstance(urls, str) else list(urls)
+        self.start_urls = [u.strip() for u in self.start_urls if u.strip()]
+        if not self.start_urls:
+            raise ValueError("discover needs at least one URL: -a urls=http://…")
+        self.netlocs = {urlsplit(u).netloc.lower() for u in self.start_urls}
+        self.allowed_domains = sorted({urlsplit(u).hostname or "" for u in self.start_urls})
+
+    def source_of(self, url: str) -> str:
+        return urlsplit(url).netloc.lower()
+
+    async def start(self) -> AsyncIterator[Any]:
+        for url in self.start_urls:
+            yield self.request(url, self.parse)
+
+    def parse(self, response: Response, link_text: str | None = None) -> Iterator[Any]:
+        """Archive-or-skip this page, then follow its links on the same host."""
+        yield self.page_item(response, link_text)
+        if not isinstance(response, TextResponse):
+            return
+        for url, text in self.extract_links(response):
+            if urlsplit(url).netloc.lower() in self.netlocs:
+                yield self.request(url, self.parse, link_text=text)

@@ -1,0 +1,62 @@
+"""The generic spider driven by a site profile: list pages, pagination, articles, attachments."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Iterator
+from dataclasses import asdict
+from typing import Any
+
+from scrapy.http import Response
+
+from spiders.base import ATTACHMENT_RE, ArchiveSpider
+from spiders.profiles import Profile
+
+
+class ProfileSpider(ArchiveSpider):
+    """Crawls one site as its profile says; subclassed per profile by `spider_for`."""
+
+    profile: Profile
+
+    @property
+    def selectors(self) -> dict[str, Any]:
+        return asdict(self.profile.selectors)
+
+    async def start(self) -> AsyncIterator[Any]:
+        for url in self.profile.start_urls:
+            if self.profile.is_article(url):
+                yield self.request(url, self.parse_article)
+            else:
+                yield self.request(url, self.parse)
+
+    def parse(self, response: Response, **kwargs: Any) -> Iterator[Any]:
+        """A list page: follow pagination and list pages, request the articles."""
+        for url, text in self.extract_links(response):
+            if self.profile.is_article(url):
+                yield self.request(url, self.parse_article, link_text=text)
+            elif self.profile.is_followed(url):
+                yield self.request(url, self.parse)
+
+    def parse_article(self, response: Response, link_text: str | None = None) -> Iterator[Any]:
+        """An article: archive it and fetch its attachments."""
+        yield self.page_item(response, link_text)
+        for url, text in self.extract_links(response):
+            if ATTACHMENT_RE.search(url) and not self.profile.is_followed(url):
+                yield self.request(url, self.parse_attachment, link_text=text)
+
+    def parse_attachment(self, response: Response, link_text: str | None = None) -> Iterator[Any]:
+        yield self.page_item(response, link_text)
+
+
+def spider_for(profile: Profile) -> type[ProfileSpider]:
+    """A spider class for one profile, carrying its per-site settings."""
+    return type(
+        f"{profile.name.replace('-', '_')}_spider",
+        (ProfileSpider,),
+        {
+            "name": profile.name,
+            "profile": profile,
+            "allowed_domains": list(profile.allowed_domains),
+            "custom_settings": profile.settings.scrapy_settings(),
+            "__module__": __name__,
+        },
+    )
