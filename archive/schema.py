@@ -105,10 +105,11 @@ def _v1(db: sqlite_utils.Database) -> None:
             "stage": str,
             "reason": str,
             "status": int,
+            "capture_sha256": str,
             "at": str,
         },
         pk="id",
-        foreign_keys=[("run_id", "crawl_runs", "id")],
+        foreign_keys=[("run_id", "crawl_runs", "id"), ("capture_sha256", "captures", "sha256")],
         if_not_exists=True,
     )
     db["failures"].create_index(["run_id"], if_not_exists=True)

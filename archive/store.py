@@ -230,13 +230,16 @@ class Archive:
         stage: str,
         reason: str,
         status: int | None = None,
+        body: bytes | None = None,
+        content_type: str | None = None,
     ) -> None:
-        """Record a page that could not be fetched or processed."""
+        """Record a page that could not be fetched or processed, with its bytes if any."""
         with self.conn:
+            capture = self._store_capture(body, content_type) if body is not None else None
             self.conn.execute(
-                "INSERT INTO failures (run_id, source, url, stage, reason, status, at)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?)",
-                (run_id, source, url, stage, reason[:2000], status, now()),
+                "INSERT INTO failures (run_id, source, url, stage, reason, status,"
+                " capture_sha256, at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                (run_id, source, url, stage, reason[:2000], status, capture, now()),
             )
 
     # raw captures ---------------------------------------------------------------------

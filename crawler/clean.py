@@ -37,7 +37,7 @@ _RUBY = re.compile(
     rf"(?<=[\u3400-\u9fff])[(（]\s*(?=[a-z{_TONES}]*[{_TONES}1-5])"
     rf"[a-z{_TONES}]{{1,7}}[1-5]?\s*[)）]"
 )
-_MARKER = re.compile(r"^(\d{1,3})、(?!\d)")
+_MARKER = re.compile(r"^(\d{1,3})、")
 _SENTENCE_END = tuple("。！？；：!?;:…”’」』）)】》>")
 _TITLE_NOISE = re.compile(
     r"[【\[]\s*\d+\s*字\s*[】\]]|\.(docx?|pdf|pptx?|xlsx?|wps|txt)$|[\s\u3000《》“”\"'_—-]",
@@ -424,7 +424,7 @@ def _cuts_sentence(lines: list[str], index: int, min_len: int) -> bool:
 def _looks_like_pages(lines: list[str], run: list[tuple[int, int]]) -> bool:
     """A numbered run is preview pages: long lines and at least one cut sentence."""
     sizes = [_size(lines[i]) for i, _ in run]
-    if sum(sizes) / len(sizes) < 100:
+    if sum(sizes) / len(sizes) < 60:
         return False
     return any(_cuts_sentence(lines, i, 50) for i, _ in run)
 

@@ -16,6 +16,7 @@ from crawler import __version__
 from crawler.errors import CrawlerError
 
 DEFAULT_DB = "data/archive.db"
+QUIET_LOGGERS = ("scrapy.downloadermiddlewares.retry",)
 
 
 def default_db() -> str:
@@ -52,8 +53,14 @@ class Group(click.Group):
 def cli(ctx: click.Context, verbose: int) -> None:
     """Crawl, clean and archive Chinese health-bureau work documents."""
     ctx.ensure_object(dict)
-    ctx.obj["log_level"] = ["WARNING", "INFO", "DEBUG"][min(verbose, 2)]
-    logging.basicConfig(level=ctx.obj["log_level"], format="%(levelname)s %(name)s: %(message)s")
+    level = ["WARNING", "INFO", "DEBUG"][min(verbose, 2)]
+    ctx.obj["log_level"] = level
+    handler = logging.StreamHandler()
+    handler.setLevel(level)
+    handler.setFormatter(logging.Formatter("%(levelname)s %(name)s: %(message)s"))
+    logging.basicConfig(level=level, handlers=[handler])
+    if not verbose:  # fetch failures are counted in the summary and kept in the archive
+        handler.addFilter(lambda record: not record.name.startswith(QUIET_LOGGERS))
 
 
 def _crawl_settings(ctx: click.Context, db: Path, **overrides: Any) -> Any:
@@ -65,6 +72,7 @@ def _crawl_settings(ctx: click.Context, db: Path, **overrides: Any) -> Any:
 
     return project_settings(
         db=str(db),
+        LOG_INSTALL_ROOT_HANDLER=False,
         LOG_LEVEL=ctx.obj["log_level"],
         ARCHIVE_COMMAND=" ".join(["crawler", *sys.argv[1:]]),
         **overrides,

@@ -242,7 +242,7 @@ def clean_title(title: str | None, vocab: Vocabulary | None = None) -> str | Non
         return None
     keywords = [w for _, words in vocab.doc_types for w in words]
     with_type = [p for p in parts if any(w in p for w in keywords)]
-    best = with_type[0] if with_type else max(parts, key=len)
+    best = with_type[0] if with_type else parts[0]
     for pat in (*vocab.pattern_lists["title.labels"], *vocab.pattern_lists["title.extensions"]):
         best = pat.sub("", best).strip()
     best = best.strip(" -_|:：,，。")

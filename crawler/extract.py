@@ -72,13 +72,17 @@ _UNLIKELY = re.compile(
     re.I,
 )
 _MAYBE = re.compile(r"article|body|content|main|text|detail|zoom|editor|news_?con|column", re.I)
-_HIDDEN = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.I)
+_HIDDEN = re.compile(r"display\s*:\s*none", re.I)
 _PUNCT = re.compile(r"[，。、；：！？,;!?]")
 _SPACES = re.compile(r"[ \t\r\f\v\xa0\u2002\u2003\u2009\u200b\ufeff]+")
 _XML_DECL = re.compile(r"^\s*<\?xml[^>]*\?>", re.I)
 _TITLE_HINT = re.compile(r"title|biaoti|headline|tit\b", re.I)
 _TITLE_SPLIT = re.compile(r"\s*[_|｜]\s*|\s+[-–—]+\s+|\s*——\s*|\s*--\s*")
 _LINE = "\n"
+_WORDY = re.compile(r"[\u3400-\u9fffA-Za-z]")
+_SITE_TAIL = re.compile(
+    r"\s*[-–—|_｜]\s*[^-–—|_｜]{1,15}(网|网站|官网|门户|频道|委|局|政府|中心|百科|平台)\s*$"
+)
 _WEIGHTS = (1.0, 1.0, 0.5, 0.25)
 
 
@@ -152,6 +156,7 @@ def _page_title(doc: etree._Element) -> str | None:
 
 def strip_site_suffix(title: str) -> str:
     """'报告标题_XX卫健委' / '报告标题 - 某某网' → '报告标题' (the longest part wins)."""
+    title = _SITE_TAIL.sub("", title.strip()) or title.strip()
     parts = [p.strip() for p in _TITLE_SPLIT.split(title) if p and p.strip()]
     if len(parts) < 2:
         return title.strip()
@@ -344,13 +349,15 @@ def _find_title(
         if idx > first_text:
             break
         text = _heading_text(el)
-        size = _nsl(text)
-        if size < 4 or size > 120:
+        size = len(_WORDY.findall(text))
+        if size < 2 or _nsl(text) > 120:
             continue
         compact = re.sub(r"\s+", "", text)
         score = {"h1": 3.0, "h2": 2.0, "h3": 1.0}.get(tag, 1.5)
         if norm_page and (compact in norm_page or norm_page in compact):
             score += 6.0
+        elif size < 4:
+            continue
         # Nearer to the main block is better; a heading far above is likely site chrome.
         score -= min(abs(start - idx) / 50.0, 4.0)
         if best is None or score >= best[0]:

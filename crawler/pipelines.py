@@ -60,15 +60,7 @@ class ArchivePipeline:
     def process_item(self, item: Any) -> Any:
         assert self.archive is not None
         if isinstance(item, FailureItem):
-            self.archive.add_failure(
-                run_id=self.run_id,
-                source=item.source,
-                url=item.url,
-                stage=item.stage,
-                reason=item.reason,
-                status=item.status,
-            )
-            self._inc("archive/failures")
+            self._fail(item, item.stage, item.reason)
         elif isinstance(item, PageItem):
             self._archive_page(item)
         return item
@@ -84,15 +76,11 @@ class ArchivePipeline:
                 link_text=item.link_text,
             )
         except StageError as exc:
-            self.archive.add_failure(
-                run_id=self.run_id,
-                source=item.source,
-                url=item.url,
-                stage=exc.stage,
-                reason=str(exc),
-                status=item.status,
-            )
-            self._inc("archive/failures")
+            self._fail(item, exc.stage, str(exc))
+            return
+        except Exception as exc:  # a bug in a stage must not lose the page or stop the crawl
+            logger.exception("processing %s failed", item.url)
+            self._fail(item, "process", f"{type(exc).__name__}: {exc}")
             return
         if not page.relevance.relevant:
             self.archive.add_skipped(
@@ -132,6 +120,20 @@ class ArchivePipeline:
         logger.info(
             "%s %s: %s", "archived" if added.new else "duplicate", item.url, page.title or "?"
         )
+
+    def _fail(self, item: PageItem | FailureItem, stage: str, reason: str) -> None:
+        assert self.archive is not None
+        self.archive.add_failure(
+            run_id=self.run_id,
+            source=item.source,
+            url=item.url,
+            stage=stage,
+            reason=reason,
+            status=item.status,
+            body=item.body if isinstance(item, PageItem) else None,
+            content_type=item.content_type if isinstance(item, PageItem) else None,
+        )
+        self._inc("archive/failures")
 
     def _inc(self, key: str) -> None:
         if self.crawler.stats:

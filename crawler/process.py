@@ -13,6 +13,7 @@ from crawler.decode import decode
 from crawler.describe import Description, describe
 from crawler.errors import CrawlerError, StageError, UnsupportedFormat
 from crawler.extract import Selectors, extract
+from crawler.notice import unwrap_notice
 from crawler.office import attachment_kind, docx_text
 from crawler.relevant import Relevance, judge
 
@@ -100,6 +101,9 @@ def process(
     else:
         raise StageError("detect", f"{kind} attachments are not supported yet")
     text = _stage("clean", lambda: clean(raw_text, title=title))
+    unwrapped = unwrap_notice(title, text)
+    if unwrapped:
+        title, text = unwrapped
     if len(text.strip()) < MIN_CHARS:
         raise StageError("clean", "no text left after removing site chrome")
     description = _stage(

@@ -54,7 +54,7 @@ def run_crawls(
     progress: bool = True,
 ) -> CrawlResult:
     """Crawl every (spider class, spider kwargs) at once; block until all are done."""
-    process = CrawlerProcess(settings, install_root_handler=True)
+    process = CrawlerProcess(settings)
     crawlers: list[Crawler] = []
     for spidercls, kwargs in spiders:
         crawler = process.create_crawler(spidercls)

@@ -17,7 +17,6 @@ USER_AGENT = f"healthdocs-crawler/{__version__} (+{CONTACT_URL})"
 # politeness: robots.txt, a delay and a small per-site concurrency; profiles override
 ROBOTSTXT_OBEY = True
 DOWNLOAD_DELAY = 1.0
-RANDOMIZE_DOWNLOAD_DELAY = True
 CONCURRENT_REQUESTS = 16
 CONCURRENT_REQUESTS_PER_DOMAIN = 2
 
@@ -33,10 +32,9 @@ DEPTH_LIMIT = 0
 # the archive: every page item goes through the archive pipeline
 ARCHIVE_DB = os.environ.get("CRAWLER_DB", "data/archive.db")
 ITEM_PIPELINES = {"crawler.pipelines.ArchivePipeline": 300}
-EXTENSIONS = {"crawler.progress.Progress": 500}
-PROGRESS_ENABLED = False
 
 COOKIES_ENABLED = False
 TELNETCONSOLE_ENABLED = False
 LOG_LEVEL = "INFO"
+LOG_INSTALL_ROOT_HANDLER = True
 FEED_EXPORT_ENCODING = "utf-8"

@@ -44,8 +44,9 @@ def government_page(
     soup = BeautifulSoup(template, "lxml")
     if charset:
         soup.head.insert(0, soup.new_tag("meta", attrs={"charset": charset}))
-    soup.select_one("#ivs_title").string = title
     soup.select_one("#ivs_date").string = f"( {date})"
+    heading = soup.select_one("#ivs_title")
+    heading.find(string=True).replace_with(title)  # keeps the date inside the heading
     content = soup.select_one("#ivs_content")
     content.clear()
     for line in body:

@@ -1,3 +1,4 @@
+# ruff: noqa: E501  (HTML templates keep their natural line lengths)
 """Generate the sample sites' static pages and ``manifest.toml`` from ``texts/``.
 
 The pages under ``sites/`` are ordinary, committed, human-readable HTML files; this script is
@@ -235,9 +236,7 @@ def b_article(
     )
 
 
-def b_list(
-    *, title: str, crumb: str, items: list[Item], page: int, pages: int, base: str
-) -> str:
+def b_list(*, title: str, crumb: str, items: list[Item], page: int, pages: int, base: str) -> str:
     rows = "\n".join(
         f'      <li><a href="{i.path}" target="_blank">{e(i.title)}</a><span>{i.date}</span></li>'
         for i in items
@@ -282,14 +281,18 @@ def build_bureau(out: dict[str, str]) -> None:
     i_h1 = Item("/gzzj/202407/t20240712_1388.html", h1.title, "2024-07-12")
     i_plan = Item("/gzzj/202401/t20240122_1241.html", plan.title, "2024-01-22")
     i_plan2 = Item("/zwgk/jhzj/202401/t20240123_1250.html", plan.title, "2024-01-23")
-    i_kp = Item(
-        "/gzzj/202403/t20240305_1302.html", f"关于印发《{kp.title}》的通知", "2024-03-05"
-    )
+    i_kp = Item("/gzzj/202403/t20240305_1302.html", f"关于印发《{kp.title}》的通知", "2024-03-05")
     i_2022 = Item("/gzzj/202301/t20230112_1101.html", y2022.title, "2023-01-12")
-    i_500 = Item("/gzzj/202312/t20231201_9999.html", "枫林区卫生健康局2023年1-11月工作情况", "2023-12-01")
-    i_404 = Item("/gzzj/202306/t20230630_1188.html", "枫林区卫生健康局2023年上半年工作总结", "2023-06-30")
+    i_500 = Item(
+        "/gzzj/202312/t20231201_9999.html", "枫林区卫生健康局2023年1-11月工作情况", "2023-12-01"
+    )
+    i_404 = Item(
+        "/gzzj/202306/t20230630_1188.html", "枫林区卫生健康局2023年上半年工作总结", "2023-06-30"
+    )
 
-    n_meeting = Item("/xwdt/202401/t20240110_1230.html", "区卫健委召开2023年工作总结会议", "2024-01-10")
+    n_meeting = Item(
+        "/xwdt/202401/t20240110_1230.html", "区卫健委召开2023年工作总结会议", "2024-01-10"
+    )
     n_hosp = Item(
         "/xwdt/202405/t20240520_1350.html", "区人民医院胸痛中心通过国家标准版认证", "2024-05-20"
     )
@@ -505,8 +508,12 @@ def build_bureau(out: dict[str, str]) -> None:
             source="区卫生健康局办公室",
         )
     out["xwdt/index.html"] = b_list(
-        title="新闻动态", crumb=crumb_xwdt, items=[n_hosp, n_meeting, n_covid],
-        page=0, pages=1, base="/xwdt/",
+        title="新闻动态",
+        crumb=crumb_xwdt,
+        items=[n_hosp, n_meeting, n_covid],
+        page=0,
+        pages=1,
+        base="/xwdt/",
     )
 
     notice = [
@@ -535,12 +542,16 @@ def build_bureau(out: dict[str, str]) -> None:
             hits=hits,
         )
     out["tzgg/index.html"] = b_list(
-        title="通知公告", crumb=crumb_tzgg, items=[t_tender, t_notice],
-        page=0, pages=1, base="/tzgg/",
+        title="通知公告",
+        crumb=crumb_tzgg,
+        items=[t_tender, t_notice],
+        page=0,
+        pages=1,
+        base="/tzgg/",
     )
 
     out["admin/secret.html"] = (
-        "<!DOCTYPE html>\n<html lang=\"zh-CN\">\n<head><meta charset=\"utf-8\">"
+        '<!DOCTYPE html>\n<html lang="zh-CN">\n<head><meta charset="utf-8">'
         "<title>内网办公系统</title></head>\n<body>\n"
         "  <h1>内网办公系统</h1>\n"
         "  <p>本页面仅供局机关内部使用。robots.txt 禁止抓取本目录，爬虫不应访问此页面。</p>\n"
@@ -716,29 +727,65 @@ def build_wenku(out: dict[str, str]) -> None:
         return [r for r in related if r[0] != doc_id]
 
     out["doc/630539.html"] = w_doc(
-        doc_id=630539, title=annual.title, paras=annual.paras, fmt="DOCX", size="23.4KB",
-        points=12, uploader="fl****7", uploaded="2024-02-03", category="行业资料",
+        doc_id=630539,
+        title=annual.title,
+        paras=annual.paras,
+        fmt="DOCX",
+        size="23.4KB",
+        points=12,
+        uploader="fl****7",
+        uploaded="2024-02-03",
+        category="行业资料",
         related=rel(630539),
     )
     out["doc/702214.html"] = w_doc(
-        doc_id=702214, title=h1.title, paras=h1.paras, fmt="DOCX", size="19.8KB",
-        points=10, uploader="ws****2", uploaded="2024-07-26", category="行业资料",
+        doc_id=702214,
+        title=h1.title,
+        paras=h1.paras,
+        fmt="DOCX",
+        size="19.8KB",
+        points=10,
+        uploader="ws****2",
+        uploaded="2024-07-26",
+        category="行业资料",
         related=rel(702214),
     )
     out["doc/588120.html"] = w_doc(
-        doc_id=588120, title=city.title, paras=city.paras, fmt="DOC", size="41.5KB",
-        points=15, uploader="jz****9", uploaded="2024-01-29", category="工作报告",
+        doc_id=588120,
+        title=city.title,
+        paras=city.paras,
+        fmt="DOC",
+        size="41.5KB",
+        points=15,
+        uploader="jz****9",
+        uploaded="2024-01-29",
+        category="工作报告",
         related=rel(588120),
     )
     out["doc/640233.html"] = w_doc(
-        doc_id=640233, title="2024年医院护理部工作计划", paras=NURSING, fmt="DOCX",
-        size="16.2KB", points=5, uploader="hl****0", uploaded="2024-02-21", category="医药卫生",
+        doc_id=640233,
+        title="2024年医院护理部工作计划",
+        paras=NURSING,
+        fmt="DOCX",
+        size="16.2KB",
+        points=5,
+        uploader="hl****0",
+        uploaded="2024-02-21",
+        category="医药卫生",
         related=rel(640233),
     )
     out["doc/615877.html"] = w_doc(
-        doc_id=615877, title="2023年卫生系统招聘考试《公共卫生基础知识》真题及答案", paras=EXAM,
-        fmt="PDF", size="312KB", points=20, uploader="ks****5", uploaded="2023-11-12",
-        category="资格考试", related=rel(615877), truncate_after=1,
+        doc_id=615877,
+        title="2023年卫生系统招聘考试《公共卫生基础知识》真题及答案",
+        paras=EXAM,
+        fmt="PDF",
+        size="312KB",
+        points=20,
+        uploader="ks****5",
+        uploaded="2023-11-12",
+        category="资格考试",
+        related=rel(615877),
+        truncate_after=1,
     )
     items = "\n".join(
         f'      <li><a href="/doc/{i}.html">{e(t)}</a><span>DOCX</span></li>' for i, t in related
@@ -1002,10 +1049,10 @@ def build_county(out: dict[str, str]) -> None:
     plan_items = [(p_h, h.title, "2024-07-15"), (p_a, a.title, "2024-01-18")]
     news_items = [(p_n, news_title, "2024-05-09")]
     out["col/col1229/index.html"] = c_page(
-        f"规划计划-{C_NAME}", f"<ul class=\"list\">\n{lst(plan_items)}\n</ul>"
+        f"规划计划-{C_NAME}", f'<ul class="list">\n{lst(plan_items)}\n</ul>'
     )
     out["col/col1230/index.html"] = c_page(
-        f"卫健动态-{C_NAME}", f"<ul class=\"list\">\n{lst(news_items)}\n</ul>"
+        f"卫健动态-{C_NAME}", f'<ul class="list">\n{lst(news_items)}\n</ul>'
     )
     out["index.html"] = c_page(
         C_NAME,
@@ -1045,7 +1092,9 @@ def t_page(title: str, main: str) -> str:
 """
 
 
-def t_article(title: str, paras: list[str], when: str, views: int, others: list[tuple[str, str]]) -> str:
+def t_article(
+    title: str, paras: list[str], when: str, views: int, others: list[tuple[str, str]]
+) -> str:
     links = "\n".join(f'      <li><a href="{h}">{e(t)}</a></li>' for h, t in others)
     return t_page(
         title,
@@ -1122,73 +1171,147 @@ def reports() -> list[Report]:
     tw = tw_text()
     return [
         Report(
-            "bureau-2023-annual", load_text("bureau-2023-annual"),
-            "全年开展新技术新项目37项", 2023, "工作总结", "年度", "枫林区", "枫林区卫生健康局",
-            [("bureau", "/gzzj/202401/t20240115_1234.html"), ("wenku", "/doc/630539.html"),
-             ("fanwen", "/gzzj/20934.html")],
+            "bureau-2023-annual",
+            load_text("bureau-2023-annual"),
+            "全年开展新技术新项目37项",
+            2023,
+            "工作总结",
+            "年度",
+            "枫林区",
+            "枫林区卫生健康局",
+            [
+                ("bureau", "/gzzj/202401/t20240115_1234.html"),
+                ("wenku", "/doc/630539.html"),
+                ("fanwen", "/gzzj/20934.html"),
+            ],
             notes="three copies with identical body text: bureau article, 文库 preview pages "
             "(split mid-sentence), 范文 page with the advert line inserted between paragraphs",
         ),
         Report(
-            "bureau-2024-h1", load_text("bureau-2024-h1"),
-            "为辖区1.3万名0至6岁儿童开展孤独症初筛", 2024, "工作总结", "上半年", "枫林区",
+            "bureau-2024-h1",
+            load_text("bureau-2024-h1"),
+            "为辖区1.3万名0至6岁儿童开展孤独症初筛",
+            2024,
+            "工作总结",
+            "上半年",
+            "枫林区",
             "枫林区卫生健康局",
             [("bureau", "/gzzj/202407/t20240712_1388.html"), ("wenku", "/doc/702214.html")],
         ),
         Report(
-            "bureau-2024-plan", load_text("bureau-2024-plan"),
-            "建成社会心理服务站点12个", 2024, "工作计划", "年度", "枫林区", "枫林区卫生健康局",
-            [("bureau", "/gzzj/202401/t20240122_1241.html"),
-             ("bureau", "/zwgk/jhzj/202401/t20240123_1250.html")],
+            "bureau-2024-plan",
+            load_text("bureau-2024-plan"),
+            "建成社会心理服务站点12个",
+            2024,
+            "工作计划",
+            "年度",
+            "枫林区",
+            "枫林区卫生健康局",
+            [
+                ("bureau", "/gzzj/202401/t20240122_1241.html"),
+                ("bureau", "/zwgk/jhzj/202401/t20240123_1250.html"),
+            ],
             notes="the second URL is the 政务公开 > 计划总结 column, on another page template",
         ),
         Report(
-            "bureau-2024-keypoints", load_text("bureau-2024-keypoints"),
-            "人均基本公共卫生服务经费补助标准提高到94元", 2024, "工作要点", "年度", "枫林区",
-            "枫林区卫生健康局", [("bureau", "/gzzj/202403/t20240305_1302.html")],
+            "bureau-2024-keypoints",
+            load_text("bureau-2024-keypoints"),
+            "人均基本公共卫生服务经费补助标准提高到94元",
+            2024,
+            "工作要点",
+            "年度",
+            "枫林区",
+            "枫林区卫生健康局",
+            [("bureau", "/gzzj/202403/t20240305_1302.html")],
             notes="published inside a 关于印发…的通知 cover letter (addressees, one sentence, "
             "signature, date) which is not part of the report",
         ),
         Report(
-            "bureau-2022-annual-docx", load_text("bureau-2022-annual"),
-            "60岁以上老年人全程接种率达到91.2%", 2022, "工作总结", "年度", "枫林区",
-            "枫林区卫生健康局", [("bureau", DOCX_PATH)],
+            "bureau-2022-annual-docx",
+            load_text("bureau-2022-annual"),
+            "60岁以上老年人全程接种率达到91.2%",
+            2022,
+            "工作总结",
+            "年度",
+            "枫林区",
+            "枫林区卫生健康局",
+            [("bureau", DOCX_PATH)],
             notes="exists only as a .docx attachment (first paragraph is the title); the article "
             "page linking it only says 详见附件",
         ),
         Report(
-            "wenku-city-2023-report", load_text("wenku-city-2023-report"),
-            "市第一人民医院东院区、市儿童医院二期建成投用", 2023, "工作报告", "年度", "江州市",
-            "江州市卫生健康委员会", [("wenku", "/doc/588120.html")],
+            "wenku-city-2023-report",
+            load_text("wenku-city-2023-report"),
+            "市第一人民医院东院区、市儿童医院二期建成投用",
+            2023,
+            "工作报告",
+            "年度",
+            "江州市",
+            "江州市卫生健康委员会",
+            [("wenku", "/doc/588120.html")],
         ),
         Report(
-            "fanwen-template", load_text("fanwen-template"),
-            "联合xx家乡镇卫生院组建紧密型县域医共体", None, "工作总结", "上半年", None, None, [("fanwen", "/gzzj/18211.html")],
-            is_template=True, notes="template with xx县 / 20xx年 placeholders: year is null",
+            "fanwen-template",
+            load_text("fanwen-template"),
+            "联合xx家乡镇卫生院组建紧密型县域医共体",
+            None,
+            "工作总结",
+            "上半年",
+            None,
+            None,
+            [("fanwen", "/gzzj/18211.html")],
+            is_template=True,
+            notes="template with xx县 / 20xx年 placeholders: year is null",
         ),
         Report(
-            "fanwen-qinghe-2023", load_text("fanwen-qinghe-2023"),
-            "引进江州医科大学附属口腔医院在我区设立分院", 2023, "工作总结", "年度", "青禾区",
-            "青禾区卫生健康局", [("fanwen", "/gzzj/21577.html")],
+            "fanwen-qinghe-2023",
+            load_text("fanwen-qinghe-2023"),
+            "引进江州医科大学附属口腔医院在我区设立分院",
+            2023,
+            "工作总结",
+            "年度",
+            "青禾区",
+            "青禾区卫生健康局",
+            [("fanwen", "/gzzj/21577.html")],
             notes="the page's first line and <title> carry SEO spam",
         ),
         Report(
-            "county-2023-annual", load_text("county-2023-annual"),
-            "县人民医院院长王镕带领专家团队每月到乡镇卫生院巡诊", 2023, "工作总结", "年度",
-            "清源县", "清源县卫生健康委员会",
-            [("county", "/art/2024/1/18/art_1229_5521.html")], encoding="gb18030",
+            "county-2023-annual",
+            load_text("county-2023-annual"),
+            "县人民医院院长王镕带领专家团队每月到乡镇卫生院巡诊",
+            2023,
+            "工作总结",
+            "年度",
+            "清源县",
+            "清源县卫生健康委员会",
+            [("county", "/art/2024/1/18/art_1229_5521.html")],
+            encoding="gb18030",
             extra={"gbk_only": ["镕", "堃", "珺", "昇", "喆"]},
         ),
         Report(
-            "county-2024-h1", load_text("county-2024-h1"),
-            "完成堃山村、石门村等8个村卫生室标准化改造", 2024, "工作总结", "上半年", "清源县",
-            "清源县卫生健康委员会", [("county", "/art/2024/7/15/art_1229_5873.html")],
-            encoding="gb18030", extra={"gbk_only": ["镕", "堃", "昇"]},
+            "county-2024-h1",
+            load_text("county-2024-h1"),
+            "完成堃山村、石门村等8个村卫生室标准化改造",
+            2024,
+            "工作总结",
+            "上半年",
+            "清源县",
+            "清源县卫生健康委员会",
+            [("county", "/art/2024/7/15/art_1229_5873.html")],
+            encoding="gb18030",
+            extra={"gbk_only": ["镕", "堃", "昇"]},
         ),
         Report(
-            "tw-chengxi-2024-h1", tw,
-            "完成初篩5930人，初篩率達到52.4%", 2024, "工作总结", "上半年", "澄溪区",
-            "澄溪区卫生健康局", [("tw", "/wenzhang/3581.html")], script="traditional",
+            "tw-chengxi-2024-h1",
+            tw,
+            "完成初篩5930人，初篩率達到52.4%",
+            2024,
+            "工作总结",
+            "上半年",
+            "澄溪区",
+            "澄溪区卫生健康局",
+            [("tw", "/wenzhang/3581.html")],
+            script="traditional",
             title_simplified=load_text("tw-chengxi-2024-h1.simplified").title,
             notes="pinyin in parentheses follows some characters on the page (衛(wèi)); "
             "first_line, last_line and title are given without it",
@@ -1210,8 +1333,11 @@ NOT_ARCHIVED = [
     ("bureau", "/xwdt/202301/t20230105_1095.html", "epidemic bulletin"),
     ("bureau", "/tzgg/202404/t20240408_1320.html", "notice asking units to submit their summaries"),
     ("bureau", "/tzgg/202405/t20240515_1345.html", "tender (招标公告)"),
-    ("bureau", "/gzzj/202301/t20230112_1101.html",
-     "attachment stub: body only says 详见附件; the text comes from the .docx"),
+    (
+        "bureau",
+        "/gzzj/202301/t20230112_1101.html",
+        "attachment stub: body only says 详见附件; the text comes from the .docx",
+    ),
     ("wenku", "/doc/615877.html", "exam paper"),
     ("wenku", "/doc/640233.html", "hospital nursing plan, not a health-bureau document"),
     ("fanwen", "/gzzj/19022.html", "a nurse's personal year-end summary"),
@@ -1228,19 +1354,59 @@ FORBIDDEN = [("bureau", "/admin/secret.html", "robots.txt: Disallow: /admin/; li
 
 CHROME = [
     # 文库
-    "下载积分", "资源ID", "快捷下载", "登录下载", "换一换", "验证码", "支付宝扫码支付",
-    "加入VIP", "下载须知", "版权提示", "免责声明", "主动上传", "ImageVerifierCode",
-    "第1页", "全文阅读已结束", "添加千禾文库到桌面",
+    "下载积分",
+    "资源ID",
+    "快捷下载",
+    "登录下载",
+    "换一换",
+    "验证码",
+    "支付宝扫码支付",
+    "加入VIP",
+    "下载须知",
+    "版权提示",
+    "免责声明",
+    "主动上传",
+    "ImageVerifierCode",
+    "第1页",
+    "全文阅读已结束",
+    "添加千禾文库到桌面",
     # 范文
-    "所在栏目", "关键词:", "发布时间", "浏览量", "推荐阅读", "材料代写", "qtfw2021",
-    "www.qtfanwen.cn", "小编",
+    "所在栏目",
+    "关键词:",
+    "发布时间",
+    "浏览量",
+    "推荐阅读",
+    "材料代写",
+    "qtfw2021",
+    "www.qtfanwen.cn",
+    "小编",
     # government
-    "索引号", "发布机构", "主题分类", "当前位置", "您当前的位置", "浏览次数", "字号",
-    "打印本页", "关闭窗口", "分享到", "相关链接", "主办单位", "网站标识码", "ICP备",
-    "公网安备", "详见附件", "现将《2024年全区卫生健康工作要点》印发给你们",
+    "索引号",
+    "发布机构",
+    "主题分类",
+    "当前位置",
+    "您当前的位置",
+    "浏览次数",
+    "字号",
+    "打印本页",
+    "关闭窗口",
+    "分享到",
+    "相关链接",
+    "主办单位",
+    "网站标识码",
+    "ICP备",
+    "公网安备",
+    "详见附件",
+    "现将《2024年全区卫生健康工作要点》印发给你们",
     "各街道社区卫生服务中心，区属各医疗卫生单位，局机关各科室",
     # reposts
-    "久久精品", "精品一区", "wèi", "(qū)", "(jì)", "瀏覽量", "相關文章",
+    "久久精品",
+    "精品一区",
+    "wèi",
+    "(qū)",
+    "(jì)",
+    "瀏覽量",
+    "相關文章",
 ]
 
 
@@ -1275,8 +1441,13 @@ def manifest_text() -> str:
         "",
     ]
     for name, desc, enc in SITE_INFO:
-        lines += ["[[site]]", f"name = {toml_str(name)}", f"description = {toml_str(desc)}",
-                  f"encoding = {toml_str(enc)}", ""]
+        lines += [
+            "[[site]]",
+            f"name = {toml_str(name)}",
+            f"description = {toml_str(desc)}",
+            f"encoding = {toml_str(enc)}",
+            "",
+        ]
     for r in rs:
         lines.append("[[report]]")
         lines.append(f"id = {toml_str(r.id)}")
@@ -1306,15 +1477,31 @@ def manifest_text() -> str:
             lines.append(f"notes = {toml_str(r.notes)}")
         lines.append("")
     for site, path, why in NOT_ARCHIVED:
-        lines += ["[[not_archived]]", f"site = {toml_str(site)}", f"path = {toml_str(path)}",
-                  f"why = {toml_str(why)}", ""]
+        lines += [
+            "[[not_archived]]",
+            f"site = {toml_str(site)}",
+            f"path = {toml_str(path)}",
+            f"why = {toml_str(why)}",
+            "",
+        ]
     for site, path, status, linked, why in FAILURES:
-        lines += ["[[failure]]", f"site = {toml_str(site)}", f"path = {toml_str(path)}",
-                  f"status = {status}", f"linked_from = {toml_str(linked)}",
-                  f"why = {toml_str(why)}", ""]
+        lines += [
+            "[[failure]]",
+            f"site = {toml_str(site)}",
+            f"path = {toml_str(path)}",
+            f"status = {status}",
+            f"linked_from = {toml_str(linked)}",
+            f"why = {toml_str(why)}",
+            "",
+        ]
     for site, path, why in FORBIDDEN:
-        lines += ["[[forbidden]]", f"site = {toml_str(site)}", f"path = {toml_str(path)}",
-                  f"why = {toml_str(why)}", ""]
+        lines += [
+            "[[forbidden]]",
+            f"site = {toml_str(site)}",
+            f"path = {toml_str(path)}",
+            f"why = {toml_str(why)}",
+            "",
+        ]
     # top-level keys must precede the tables, so chrome goes first in the file
     counts = [f"【{r.text.chars}字】" for r in rs if any(u[0] == "fanwen" for u in r.urls)]
     chrome = "chrome = [\n" + "".join(f"  {toml_str(c)},\n" for c in CHROME + counts) + "]\n\n"

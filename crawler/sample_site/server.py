@@ -129,7 +129,7 @@ def _make_handler(sites: SampleSites, site: Site) -> type[BaseHTTPRequestHandler
         sys_version = ""
         protocol_version = "HTTP/1.1"
 
-        def log_message(self, format: str, *args: object) -> None:  # noqa: A002
+        def log_message(self, format: str, *args: object) -> None:
             pass  # quiet: the access log is SampleSites.requests
 
         def do_GET(self) -> None:
@@ -153,7 +153,7 @@ def _make_handler(sites: SampleSites, site: Site) -> type[BaseHTTPRequestHandler
                 status, str(status)
             )
             body = (
-                f"<!DOCTYPE html><html><head><meta charset=\"utf-8\"><title>{title}</title>"
+                f'<!DOCTYPE html><html><head><meta charset="utf-8"><title>{title}</title>'
                 f"</head><body><h1>{title}</h1></body></html>\n"
             ).encode()
             self._send(status, body, {"Content-Type": "text/html; charset=utf-8"}, head)
@@ -240,15 +240,19 @@ class SampleSites:
             for info in self.manifest["site"]:
                 name = info["name"]
                 site = Site(
-                    name, self.root / "sites" / name, info.get("encoding", "utf-8"),
+                    name,
+                    self.root / "sites" / name,
+                    info.get("encoding", "utf-8"),
                     errors.get(name, {}),
                 )
                 server = _Server(("127.0.0.1", 0), _make_handler(self, site))
                 self._servers.append(server)
                 self.urls[name] = f"http://127.0.0.1:{server.server_address[1]}/"
                 t = threading.Thread(
-                    target=server.serve_forever, kwargs={"poll_interval": 0.1},
-                    name=f"sample-site-{name}", daemon=True,
+                    target=server.serve_forever,
+                    kwargs={"poll_interval": 0.1},
+                    name=f"sample-site-{name}",
+                    daemon=True,
                 )
                 t.start()
                 self._threads.append(t)

@@ -1,0 +1,154 @@
+"""The command line: `clean` on files, `stats`, `sources`, and one-line user errors."""
+
+from __future__ import annotations
+
+import io
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import docx
+import pytest
+from click.testing import CliRunner
+
+from crawler.cli import cli
+from crawler.sample_site import SITES_DIR
+
+ROOT = Path(__file__).resolve().parents[1]
+REPORT_PAGE = SITES_DIR / "bureau" / "gzzj" / "202401" / "t20240115_1234.html"
+NEWS_PAGE = SITES_DIR / "bureau" / "xwdt" / "202401" / "t20240110_1230.html"
+DOCX_SOURCE = SITES_DIR / "bureau" / "gzzj" / "202301" / "P020230112531760488862.docx.txt"
+
+
+def run(*args: str, env: dict[str, str] | None = None) -> tuple[int, str, str]:
+    result = CliRunner().invoke(cli, list(args), env=env, catch_exceptions=False)
+    return result.exit_code, result.stdout, result.stderr
+
+
+def make_docx(path: Path) -> Path:
+    document = docx.Document()
+    for line in DOCX_SOURCE.read_text("utf-8").splitlines():
+        if line.strip():
+            document.add_paragraph(line.strip())
+    buffer = io.BytesIO()
+    document.save(buffer)
+    path.write_bytes(buffer.getvalue())
+    return path
+
+
+def test_clean_json_fields(tmp_path: Path) -> None:
+    code, out, _ = run("clean", str(REPORT_PAGE), str(NEWS_PAGE), "--json")
+    assert code == 0
+    records = [json.loads(line) for line in out.splitlines()]
+    assert len(records) == 2
+    report, news = records
+    for key in (
+        "path",
+        "title",
+        "text",
+        "encoding",
+        "published",
+        "region",
+        "agency",
+        "year",
+        "period",
+        "doc_type",
+        "script",
+        "is_template",
+        "relevant",
+    ):
+        assert key in report
+    assert report["relevant"] is True and news["relevant"] is False
+    assert report["title"] == "枫林区卫生健康局2023年工作总结"
+    assert report["year"] == 2023 and report["doc_type"] == "工作总结"
+    assert report["encoding"] == "utf-8"
+    assert "ICP备" not in report["text"] and "索引号" not in report["text"]
+
+
+def test_clean_docx_and_txt(tmp_path: Path) -> None:
+    path = make_docx(tmp_path / "2022年工作总结.docx")
+    txt = tmp_path / "report.txt"
+    txt.write_bytes(DOCX_SOURCE.read_text("utf-8").encode("gb18030"))
+    code, out, _ = run("clean", str(path), str(txt), "--json")
+    assert code == 0, out
+    from_docx, from_txt = (json.loads(line) for line in out.splitlines())
+    assert from_docx["doc_type"] == "工作总结" and from_docx["year"] == 2022
+    assert from_docx["text"].replace("\n", "") == from_txt["text"].replace("\n", "")
+    assert from_txt["encoding"] == "gb18030"
+
+
+def test_clean_missing_file_is_one_line(tmp_path: Path) -> None:
+    code, _, err = run("clean", str(tmp_path / "nope.html"))
+    assert code == 1
+    assert err.strip().count("\n") == 0 and "cannot read" in err
+
+
+def test_clean_binary_file_is_one_line(tmp_path: Path) -> None:
+    path = tmp_path / "x.png"
+    path.write_bytes(b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 4)
+    code, _, err = run("clean", str(path))
+    assert code == 1 and err.strip().count("\n") == 0
+
+
+def test_stats_without_archive(tmp_path: Path) -> None:
+    code, _, err = run("stats", "--db", str(tmp_path / "none.db"))
+    assert code == 1 and "no archive here" in err
+
+
+def test_sources_lists_profiles() -> None:
+    code, out, _ = run("sources")
+    assert code == 0
+    assert "wsjkw-sh" in out and "0 3 * * 1" in out
+
+
+def test_bad_profile_is_one_line(tmp_path: Path) -> None:
+    (tmp_path / "bad.toml").write_text('name = "x"\nstart_urls = ["http://a.cn/"]\n', "utf-8")
+    code, _, err = run("sources", env={"CRAWLER_PROFILES": str(tmp_path)})
+    assert code == 1
+    assert "bad.toml" in err and "'articles'" in err and "Traceback" not in err
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["crawl", "nosuchsite"], "no profile named nosuchsite"),
+        (["crawl", "ftp://example.com/"], "not an http(s) URL"),
+        (["crawl", "wsjkw-sh", "--depth", "3"], "--depth applies to ad-hoc"),
+    ],
+)
+def test_crawl_usage_errors(args: list[str], message: str, tmp_path: Path) -> None:
+    code, _, err = run(*args, "--db", str(tmp_path / "a.db"))
+    assert code == 2 and message in err
+
+
+def test_unwritable_archive_is_one_line(tmp_path: Path) -> None:
+    blocker = tmp_path / "file"
+    blocker.write_text("x")
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "crawler",
+            "crawl",
+            "http://127.0.0.1:9/",
+            "--db",
+            str(blocker / "sub" / "a.db"),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 1
+    assert "cannot create archive" in done.stderr and "Traceback" not in done.stderr
+
+
+def test_python_dash_m_and_version() -> None:
+    done = subprocess.run(
+        [sys.executable, "-m", "crawler", "--version"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    )
+    assert done.stdout.startswith("crawler, version")
