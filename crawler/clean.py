@@ -10,7 +10,6 @@ from __future__ import annotations
 import functools
 import logging
 import re
-import sys
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -18,9 +17,9 @@ from typing import Any
 
 from crawler.errors import RulesError
 
-if sys.version_info >= (3, 11):
+try:
     import tomllib
-else:  # pragma: no cover
+except ModuleNotFoundError:  # pragma: no cover - Python 3.10
     import tomli as tomllib
 
 logger = logging.getLogger(__name__)
@@ -34,7 +33,7 @@ _NEWLINES = re.compile(r"\r\n|\r|\n|\u2028|\u2029|\x0b|\x0c")
 _TONES = "āáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜüńňǹḿ"
 # 衛(wèi)生 → 衛生: a pinyin syllable with a tone mark (or tone digit) right after a CJK char.
 _RUBY = re.compile(
-    rf"(?<=[\u3400-\u9fff])[(（]\s*(?=[a-z{_TONES}]*[{_TONES}1-5])"
+    rf"(?:(?<=[\u3400-\u9fff])|(?<=[\u3400-\u9fff][A-Za-z]))[(（]\s*(?=[a-z{_TONES}]*[{_TONES}1-5])"
     rf"[a-z{_TONES}]{{1,7}}[1-5]?\s*[)）]"
 )
 _MARKER = re.compile(r"^(\d{1,3})、")
@@ -224,9 +223,7 @@ def parse_rules(data: dict[str, Any], path: str = "<rules>") -> Rules:
         raise _fail(path, "top level", f"unknown section(s) {', '.join(unknown)}")
     settings = _settings(path, data)
     lines = tuple(_line_rule(path, "line", e, _LINE_KEYS) for e in _entries(path, data, "line"))
-    strips = tuple(
-        _line_rule(path, "strip", e, _STRIP_KEYS) for e in _entries(path, data, "strip")
-    )
+    strips = tuple(_line_rule(path, "strip", e, _STRIP_KEYS) for e in _entries(path, data, "strip"))
     cuts = tuple(_line_rule(path, "cut", e, _CUT_KEYS) for e in _entries(path, data, "cut"))
     blocks = tuple(_block(path, e) for e in _entries(path, data, "block"))
     names = [r.name for r in (*lines, *strips, *cuts, *blocks)]
@@ -423,7 +420,7 @@ def _cuts_sentence(lines: list[str], index: int, min_len: int) -> bool:
 
 def _looks_like_pages(lines: list[str], run: list[tuple[int, int]]) -> bool:
     """A numbered run is preview pages: long lines and at least one cut sentence."""
-    sizes = [_size(lines[i]) for i, _ in run]
+    sizes = [_size(lines[i]) for i, _ in run[:-1]]  # the last page is cut by the preview
     if sum(sizes) / len(sizes) < 60:
         return False
     return any(_cuts_sentence(lines, i, 50) for i, _ in run)

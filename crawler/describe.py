@@ -165,8 +165,10 @@ def _named_lists(data: Mapping[str, Any], table: str, key: str, path: Path) -> l
         if not isinstance(item, Mapping) or not isinstance(item.get("name"), str):
             raise RulesError(f"{path}: field '{where}.name' must be a string")
         words = item.get(key)
-        if not isinstance(words, list) or not words or not all(
-            isinstance(w, str) and w for w in words
+        if (
+            not isinstance(words, list)
+            or not words
+            or not all(isinstance(w, str) and w for w in words)
         ):
             raise RulesError(f"{path}: field '{where}.{key}' must be a non-empty list of strings")
         out.append((item["name"], words, where))
@@ -206,9 +208,7 @@ def load_vocabulary(path: Path | str | None = None) -> Vocabulary:
         doc_types=tuple(doc_types),
         periods=tuple(periods),
         patterns={k: v for k, v in checked.items() if isinstance(v, re.Pattern)},
-        pattern_lists={
-            k: v for k, v in checked.items() if _SCHEMA[k] == "regexes"
-        },
+        pattern_lists={k: v for k, v in checked.items() if _SCHEMA[k] == "regexes"},
         provinces={name: tuple(cities) for name, cities in provinces.items()},
     )
 
@@ -291,9 +291,14 @@ def parse_date(text: str | None) -> str | None:
     return None
 
 
-def find_published(*, date_text: str | None = None, meta: Mapping[str, str] | None = None,
-                   raw_text: str | None = None, url: str | None = None,
-                   vocab: Vocabulary | None = None) -> str | None:
+def find_published(
+    *,
+    date_text: str | None = None,
+    meta: Mapping[str, str] | None = None,
+    raw_text: str | None = None,
+    url: str | None = None,
+    vocab: Vocabulary | None = None,
+) -> str | None:
     """Publication date from date_text, meta tags, a labelled line of raw_text, or the URL."""
     vocab = vocab or vocabulary()
     found = parse_date(date_text)
@@ -332,10 +337,21 @@ def _place_before(text: str, end: int, vocab: Vocabulary) -> str:
     return text[start:end]
 
 
-def _split_places(run: str, vocab: Vocabulary) -> list[str]:
-    """Split a run like 福建省泉州市鲤城区 into places; the last may be a bare level (区)."""
-    suffixes = "|".join(map(re.escape, vocab.words("region.suffixes")))
-    return [m.group(0) for m in re.finditer(rf".*?(?:{suffixes})", run)]
+def _place_at_end(run: str, vocab: Vocabulary) -> str | None:
+    """The place that ends a run of name characters: a listed name, else the shortest 区/县/市."""
+    known = [
+        name
+        for province, cities in vocab.provinces.items()
+        for name in (province, *cities)
+        if run.endswith(name)
+    ]
+    if known:
+        return max(known, key=len)
+    for length in range(3, min(len(run), 8) + 1):
+        region, _ = lookup_region(run[-length:], vocab)
+        if region:
+            return region
+    return None
 
 
 def lookup_region(name: str, vocab: Vocabulary | None = None) -> tuple[str | None, str | None]:
@@ -380,18 +396,8 @@ def _agencies(text: str, vocab: Vocabulary) -> list[tuple[str, str | None, int]]
             continue
         run = _place_before(text, m.start(), vocab)
         run = vocab.patterns["template.placeholder"].sub("", run)
-        places = _split_places(run, vocab)
-        place = None
-        prefix = ""
-        if places:
-            last = places[-1]
-            region, _ = lookup_region(last, vocab)
-            if region:
-                place = region
-                keep = [p for p in places if lookup_region(p, vocab)[0]]
-                prefix = "".join(keep) if keep and keep[-1] == last else last
-            elif last[-1:] in levels:
-                prefix = last[-1]
+        place = _place_at_end(run, vocab)
+        prefix = place or (run[-1] if run[-1:] in levels else "")
         found.append((prefix + m.group(0), place, m.start()))
     return found
 
@@ -430,7 +436,9 @@ def _text_region(text: str, level: str | None, vocab: Vocabulary) -> str | None:
             if region:
                 start = m.start() - length
                 strong = text[start - 1 : start] == "《" or text[m.end() : m.end() + 2] in (
-                    "委、", "政府", "人民",
+                    "委、",
+                    "政府",
+                    "人民",
                 )
                 counts[region] += 2 if strong else 1
                 strong_counts[region] += strong
@@ -484,8 +492,12 @@ def find_doc_type(title: str | None, text: str, vocab: Vocabulary | None = None)
     if speech:
         return "讲话"
     head = text[:500]
-    for key, name in (("summary", "工作总结"), ("report", "工作报告"),
-                      ("points", "工作要点"), ("plan", "工作计划")):
+    for key, name in (
+        ("summary", "工作总结"),
+        ("report", "工作报告"),
+        ("points", "工作要点"),
+        ("plan", "工作计划"),
+    ):
         if any(p.search(head) for p in vocab.pattern_lists[f"body_doc_type.{key}"]):
             return name
     return "其他"
@@ -505,8 +517,9 @@ def find_period(title: str | None, text: str, vocab: Vocabulary | None = None) -
 _YEAR = re.compile(r"(?<!\d)((?:19|20)\d{2})\s*年")
 
 
-def find_year(title: str | None, text: str, doc_type: str,
-              vocab: Vocabulary | None = None) -> int | None:
+def find_year(
+    title: str | None, text: str, doc_type: str, vocab: Vocabulary | None = None
+) -> int | None:
     """The year a document covers: the title's first year, else the body's (None for 20xx)."""
     vocab = vocab or vocabulary()
     placeholder_year = vocab.patterns["template.year_placeholder"]
@@ -542,9 +555,15 @@ def _is_template(title: str, text: str, vocab: Vocabulary) -> bool:
 # --- the stage ----------------------------------------------------------------------------
 
 
-def describe(*, title: str | None, text: str, url: str | None = None,
-             raw_text: str | None = None, meta: Mapping[str, str] | None = None,
-             date_text: str | None = None) -> Description:
+def describe(
+    *,
+    title: str | None,
+    text: str,
+    url: str | None = None,
+    raw_text: str | None = None,
+    meta: Mapping[str, str] | None = None,
+    date_text: str | None = None,
+) -> Description:
     """Describe one cleaned document; metadata comes out in simplified characters."""
     vocab = vocabulary()
     clean = clean_title(title, vocab)
@@ -559,8 +578,9 @@ def describe(*, title: str | None, text: str, url: str | None = None,
         region = _text_region(body, level, vocab)
     return Description(
         title=clean,
-        published=find_published(date_text=date_text, meta=meta, raw_text=raw_text,
-                                 url=url, vocab=vocab),
+        published=find_published(
+            date_text=date_text, meta=meta, raw_text=raw_text, url=url, vocab=vocab
+        ),
         year=find_year(clean, body, doc_type, vocab),
         period=find_period(clean, body, vocab),
         doc_type=doc_type,
@@ -576,11 +596,7 @@ def _title_region(title: str, vocab: Vocabulary) -> str | None:
     """A place named in the title: the last well-formed 省/市/区/县 name."""
     suffixes = "|".join(map(re.escape, vocab.words("region.suffixes")))
     for m in reversed(list(re.finditer(suffixes, title))):
-        run = _place_before(title, m.start(), vocab)
-        for length in (2, 3, 4, 5):
-            if len(run) < length:
-                break
-            region, _ = lookup_region(run[-length:] + m.group(0), vocab)
-            if region:
-                return region
+        region = _place_at_end(_place_before(title, m.end(), vocab), vocab)
+        if region:
+            return region
     return None

@@ -50,11 +50,46 @@ _DROP_ALWAYS = (
 # Page furniture by HTML5 semantics.
 _DROP_FURNITURE = ("nav", "footer", "aside", "menu", "dialog")
 _BLOCK = frozenset(
-    "address article blockquote body center dd details div dl dt fieldset figcaption figure "
-    "form h1 h2 h3 h4 h5 h6 header hr html li main ol p pre section summary table tbody thead "
-    "tfoot tr ul caption".split()
+    [
+        "address",
+        "article",
+        "blockquote",
+        "body",
+        "center",
+        "dd",
+        "details",
+        "div",
+        "dl",
+        "dt",
+        "fieldset",
+        "figcaption",
+        "figure",
+        "form",
+        "h1",
+        "h2",
+        "h3",
+        "h4",
+        "h5",
+        "h6",
+        "header",
+        "hr",
+        "html",
+        "li",
+        "main",
+        "ol",
+        "p",
+        "pre",
+        "section",
+        "summary",
+        "table",
+        "tbody",
+        "thead",
+        "tfoot",
+        "tr",
+        "ul",
+        "caption",
+    ]
 )
-_HEADINGS = frozenset("h1 h2 h3 h4 h5 h6".split())
 _CELL = frozenset(("td", "th"))
 _TAG_PRIOR = {
     "div": 5.0, "article": 8.0, "main": 5.0, "section": 3.0, "td": 3.0, "pre": 3.0,
@@ -272,14 +307,14 @@ def _score(
     scores: dict[etree._Element, float] = {}
     for el, st in stats.items():
         tag = _tag(el)
-        if tag not in _BLOCK and tag not in _CELL or tag in ("html", "body"):
+        if (tag not in _BLOCK and tag not in _CELL) or tag in ("html", "body"):
             continue
         if st.own < 12 or st.own_link > 0.5 * st.own:
             continue
         if st.own < 25 and st.own_punct == 0:
             continue
         points = 1.0 + st.own_punct + min(st.own / 80.0, 4.0)
-        for weight, anc in zip(_WEIGHTS, _self_and_ancestors(el)):
+        for weight, anc in zip(_WEIGHTS, _self_and_ancestors(el), strict=False):
             if _tag(anc) == "html":
                 break
             if anc not in scores:
@@ -316,9 +351,8 @@ def _main_nodes(
         if st is None or st.total == 0:
             continue
         density = _link_density(st)
-        if scores.get(sib, 0.0) >= threshold and density < 0.4:
-            nodes.append(sib)
-        elif st.own > 60 and density < 0.25 and st.own_punct >= 2:
+        good_score = scores.get(sib, 0.0) >= threshold and density < 0.4
+        if good_score or (st.own > 60 and density < 0.25 and st.own_punct >= 2):
             nodes.append(sib)
     return nodes
 

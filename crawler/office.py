@@ -21,10 +21,23 @@ _ZIP = b"PK\x03\x04"
 _PDF = b"%PDF"
 # Kinds a URL or Content-Type can name: supported ones and ones we refuse by name.
 _EXTENSIONS = {
-    ".docx": DOCX, ".pdf": PDF, ".doc": DOC, ".wps": DOC,
-    ".xls": "xls", ".xlsx": "xlsx", ".et": "xls", ".ppt": "ppt", ".pptx": "pptx",
-    ".zip": "zip", ".rar": "rar", ".7z": "7z", ".ofd": "ofd", ".ceb": "ceb", ".caj": "caj",
-    ".odt": "odt", ".rtf": "rtf",
+    ".docx": DOCX,
+    ".pdf": PDF,
+    ".doc": DOC,
+    ".wps": DOC,
+    ".xls": "xls",
+    ".xlsx": "xlsx",
+    ".et": "xls",
+    ".ppt": "ppt",
+    ".pptx": "pptx",
+    ".zip": "zip",
+    ".rar": "rar",
+    ".7z": "7z",
+    ".ofd": "ofd",
+    ".ceb": "ceb",
+    ".caj": "caj",
+    ".odt": "odt",
+    ".rtf": "rtf",
 }
 _CONTENT_TYPES = {
     "application/vnd.openxmlformats-officedocument.wordprocessingml.document": DOCX,
@@ -70,7 +83,7 @@ def _zip_kind(body: bytes) -> str:
 
 
 def attachment_kind(url: str, content_type: str | None, body: bytes) -> str | None:
-    """"docx", "pdf" or "doc" for a readable attachment, None for a page (HTML, text).
+    """ "docx", "pdf" or "doc" for a readable attachment, None for a page (HTML, text).
 
     The bytes decide; the URL and Content-Type only name what the bytes do not show.
     Raises UnsupportedFormat for files of other kinds (spreadsheets, archives, OFD…) and for
@@ -142,7 +155,7 @@ def pdf_text(body: bytes) -> str:
     try:
         from pypdf import PdfReader
         from pypdf.errors import PdfReadError
-    except ImportError as exc:  # pragma: no cover - pypdf is a declared dependency
+    except ImportError as exc:  # pragma: no cover - pypdf is an optional dependency for now
         raise UnsupportedFormat("reading PDF needs the pypdf package") from exc
     try:
         reader = PdfReader(io.BytesIO(body))

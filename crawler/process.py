@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import PurePosixPath
 from typing import Any
 from urllib.parse import unquote, urlsplit
@@ -14,7 +14,7 @@ from crawler.describe import Description, describe
 from crawler.errors import CrawlerError, StageError, UnsupportedFormat
 from crawler.extract import Selectors, extract
 from crawler.notice import unwrap_notice
-from crawler.office import attachment_kind, docx_text
+from crawler.office import attachment_kind, docx_text, pdf_text
 from crawler.relevant import Relevance, judge
 
 logger = logging.getLogger(__name__)
@@ -94,24 +94,34 @@ def process(
         encoding, encoding_source = decoded.encoding, decoded.source
         raw_text = decoded.text
         title = _first_line(raw_text)
-    elif kind == "docx":
-        raw_text = _stage("extract", docx_text, body)
+    elif kind in ("docx", "pdf"):
+        raw_text = _stage("extract", docx_text if kind == "docx" else pdf_text, body)
         first = _first_line(raw_text)
         title = first if first and len(first) <= TITLE_MAX else link_text or _file_title(url)
     else:
         raise StageError("detect", f"{kind} attachments are not supported yet")
     text = _stage("clean", lambda: clean(raw_text, title=title))
+    letter = (title, text)
     unwrapped = unwrap_notice(title, text)
     if unwrapped:
         title, text = unwrapped
     if len(text.strip()) < MIN_CHARS:
         raise StageError("clean", "no text left after removing site chrome")
-    description = _stage(
-        "describe",
-        lambda: describe(
+
+    def describe_as(title: str | None, text: str) -> Description:
+        return describe(
             title=title, text=text, url=url, raw_text=raw_text, meta=meta, date_text=date_text
-        ),
-    )
+        )
+
+    description = _stage("describe", describe_as, title, text)
+    if unwrapped:  # the issuing body signs the cover letter, not the document
+        cover = _stage("describe", describe_as, *letter)
+        description = replace(
+            description,
+            region=description.region or cover.region,
+            province=description.province or cover.province,
+            agency=description.agency or cover.agency,
+        )
     relevance = _stage("relevant", judge, description.title or title, text)
     return Page(
         url=url,

@@ -36,8 +36,11 @@ def detect_script(text: str) -> str:
         return SIMPLIFIED
     traditional_only = _changed(sample, "t2s")
     simplified_only = _changed(sample, "s2t")
-    logger.debug("script: %d traditional-only, %d simplified-only characters",
-                 traditional_only, simplified_only)
+    logger.debug(
+        "script: %d traditional-only, %d simplified-only characters",
+        traditional_only,
+        simplified_only,
+    )
     return TRADITIONAL if traditional_only > simplified_only else SIMPLIFIED
 
 

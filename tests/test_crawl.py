@@ -180,3 +180,32 @@ def test_second_crawl_adds_sightings_not_documents(tmp_path: Path) -> None:
     ).fetchone()
     assert docs2 == docs
     assert sightings2 == 2 * sightings
+
+
+def test_documents_described_as_the_manifest_says(crawled: Crawled) -> None:
+    rows = crawled.conn.execute(
+        "SELECT text, title, year, doc_type, period, region, agency, script, is_template"
+        " FROM documents"
+    ).fetchall()
+    for report in REPORTS:
+        row = next(r for r in rows if normalize(report["phrase"]) in normalize(r[0]))
+        got = dict(
+            zip(
+                (
+                    "title",
+                    "year",
+                    "doc_type",
+                    "period",
+                    "region",
+                    "agency",
+                    "script",
+                    "is_template",
+                ),
+                row[1:],
+                strict=True,
+            )
+        )
+        want = {k: report.get(k) for k in got}
+        want["title"] = report.get("title_simplified", report["title"])
+        want["is_template"] = int(report["is_template"])
+        assert got == want, report["id"]

@@ -12,7 +12,9 @@ from crawler.errors import DecodeError
 
 TEXT = "卫生健康局2023年工作总结：朱镕基同志视察，全面推进健康建设。"
 # Characters common in Chinese text of either script; mojibake hardly ever hits them.
-COMMON = set("的一是在不了有人中大上我以要他时時来來用们們生到作地于於出就分对對成会會可主发發年动動同工也能下过過子说說")
+COMMON = set(
+    "的一是在不了有人中大上我以要他时時来來用们們生到作地于於出就分对對成会會可主发發年动動同工也能下过過子说說"
+)
 TAG = re.compile(r"<(script|style)\b.*?</\1>|<!\[CDATA\[|\]\]>|<[^>]*>", re.S | re.I)
 CJK = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af]")  # kana and hangul occur too
 
@@ -67,7 +69,7 @@ def test_normalize_encoding(name, codec):
 
 def test_charset_inside_script_or_comment_is_not_a_declaration():
     head = (
-        b"<html><head><!-- <meta charset=\"big5\"> -->"
+        b'<html><head><!-- <meta charset="big5"> -->'
         b'<script src="x.js" charset="utf-8"></script>'
         b"<script>var s = '<meta charset=utf-8>';</script>"
         b'<meta http-equiv="Content-Type" content="text/html; charset=gb2312"/>'

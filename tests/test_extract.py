@@ -1,5 +1,6 @@
 """Tests for crawler.extract: golden pages, selectors, ruby, titles, real pages."""
 
+# ruff: noqa: E501  (long Chinese data lines)
 from __future__ import annotations
 
 import json
@@ -60,7 +61,10 @@ def test_general_method_finds_body_and_heading():
 def test_selectors_win_when_they_match():
     sel = Selectors(body="div.body p:last-child", title="span.pubdate", date="span.pubdate")
     page = extract(ARTICLE, selectors=sel)
-    assert page.text == "全年完成基本公共卫生服务项目考核，居民健康素养水平达到28%，较上年提高3个百分点。"
+    assert (
+        page.text
+        == "全年完成基本公共卫生服务项目考核，居民健康素养水平达到28%，较上年提高3个百分点。"
+    )
     assert page.title == "2023-12-29"
     assert page.date_text == "2023-12-29"
 
@@ -96,7 +100,10 @@ def test_br_is_a_line_break_and_title_fallback():
     [
         ("2023年工作要点_XX市卫健委", "2023年工作要点"),
         ("工作总结 - 某某网", "工作总结"),
-        ("关于印发2023年工作要点的通知_政务公开_某市卫生健康委员会", "关于印发2023年工作要点的通知"),
+        (
+            "关于印发2023年工作要点的通知_政务公开_某市卫生健康委员会",
+            "关于印发2023年工作要点的通知",
+        ),
         ("武汉的声音：有英勇的你！-新华网", "武汉的声音：有英勇的你！"),
         ("工作计划", "工作计划"),
     ],
@@ -129,7 +136,9 @@ def test_trafilatura_eval_pages(corpus_dir):
 
 
 def test_government_article_page(corpus_dir):
-    path = corpus_dir / "wsjkw-sh/wsjkw.sh.gov.cn/xwfb/20220426/d4d847dcf3f64fcab102cf5a65656891.html"
+    path = (
+        corpus_dir / "wsjkw-sh/wsjkw.sh.gov.cn/xwfb/20220426/d4d847dcf3f64fcab102cf5a65656891.html"
+    )
     page = extract(decode(path.read_bytes()).text)
     assert page.text.startswith("市卫健委今早（26日）通报")
     assert "新增本土新冠肺炎确诊病例1661例" in page.text

@@ -59,7 +59,7 @@ def test_labeled_set_precision_and_recall() -> None:
     ],
 )
 def test_rejections_explain_themselves(title: str, body_word: str, reason: str) -> None:
-    body = (f"本文讲述{body_word}。" + "卫生健康工作取得成效，医疗服务能力提升。" * 10)
+    body = f"本文讲述{body_word}。" + "卫生健康工作取得成效，医疗服务能力提升。" * 10
     verdict = judge(title, body)
     assert not verdict.relevant
     assert any(reason in r for r in verdict.reasons), verdict.reasons
@@ -108,9 +108,12 @@ def test_real_pages_are_not_relevant(corpus_dir: Path) -> None:
     assert len(pages) > 100
     wrong = [(p.name, t) for p in pages for t, text in [_page(p)] if judge(t, text).relevant]
     seeds = sorted((corpus_dir / "seeds").glob("*.txt"))
-    found = sum(judge(SEED_TITLES[s.name[:3]], s.read_text(encoding="utf-8")).relevant
-                for s in seeds)
+    found = sum(
+        judge(SEED_TITLES[s.name[:3]], s.read_text(encoding="utf-8")).relevant for s in seeds
+    )
     precision = found / max(1, found + len(wrong))
-    print(f"real pages: {len(pages)} negatives, {len(wrong)} false positives; "
-          f"seeds {found}/{len(seeds)}; precision {precision:.3f}")
+    print(
+        f"real pages: {len(pages)} negatives, {len(wrong)} false positives; "
+        f"seeds {found}/{len(seeds)}; precision {precision:.3f}"
+    )
     assert not wrong

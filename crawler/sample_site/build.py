@@ -1258,7 +1258,7 @@ def reports() -> list[Report]:
             "工作总结",
             "上半年",
             None,
-            None,
+            "县卫健委",
             [("fanwen", "/gzzj/18211.html")],
             is_template=True,
             notes="template with xx县 / 20xx年 placeholders: year is null",
