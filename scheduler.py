@@ -53,9 +53,7 @@ def trigger_for(profile: Profile) -> CronTrigger | IntervalTrigger:
 
 def build_scheduler(profiles: dict[str, Profile], db: str | None) -> BlockingScheduler:
     """One job per profile, with a stable id; a slow crawl makes the next one wait, not overlap."""
-    scheduler = BlockingScheduler(
-        job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": MISFIRE_GRACE}
-    )
+    scheduler = BlockingScheduler()
     for name, profile in profiles.items():
         scheduler.add_job(
             run_crawl,
@@ -64,6 +62,9 @@ def build_scheduler(profiles: dict[str, Profile], db: str | None) -> BlockingSch
             id=f"crawl:{name}",
             name=f"crawl {name}",
             replace_existing=True,
+            coalesce=True,
+            max_instances=1,
+            misfire_grace_time=MISFIRE_GRACE,
         )
     return scheduler
 

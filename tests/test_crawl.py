@@ -209,3 +209,37 @@ def test_documents_described_as_the_manifest_says(crawled: Crawled) -> None:
         want["title"] = report.get("title_simplified", report["title"])
         want["is_template"] = int(report["is_template"])
         assert got == want, report["id"]
+
+
+def test_serve_answers_over_http(crawled: Crawled) -> None:
+    import json
+    import socket
+    import time
+    import urllib.request
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    server = subprocess.Popen(
+        [sys.executable, "-m", "crawler", "serve", "--db", str(crawled.db), "--port", str(port)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    base = f"http://127.0.0.1:{port}/archive/documents.json"
+    try:
+        for _ in range(100):
+            try:
+                with urllib.request.urlopen(f"{base}?_size=0", timeout=5) as r:
+                    data = json.load(r)
+                break
+            except OSError:
+                time.sleep(0.2)
+        else:
+            pytest.fail("crawler serve did not answer")
+        assert data["filtered_table_rows_count"] == len(REPORTS)
+        # the default facets come from archive/metadata.yml
+        facet = {v["value"]: v["count"] for v in data["facet_results"]["doc_type"]["results"]}
+        assert facet["工作总结"] == sum(r["doc_type"] == "工作总结" for r in REPORTS)
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
