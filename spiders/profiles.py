@@ -28,7 +28,7 @@ KNOWN_KEYS = {
     "selectors",
     "settings",
 }
-SETTING_KEYS = {"delay", "concurrency", "depth", "max_pages", "allow_private"}
+SETTING_KEYS = {"delay", "concurrency", "depth", "max_pages"}
 
 
 @dataclass(frozen=True)
@@ -48,7 +48,6 @@ class SiteSettings:
     concurrency: int = 2
     depth: int | None = None
     max_pages: int | None = None
-    allow_private: bool = False
 
     def scrapy_settings(self) -> dict[str, Any]:
         """The Scrapy settings these values stand for."""
@@ -256,8 +255,4 @@ def _site_settings(value: Any, fail: Any) -> SiteSettings:
             if not isinstance(v, int) or isinstance(v, bool) or v < 1:
                 raise fail(f"settings.{key}", "must be an integer >= 1")
             out[key] = v
-    if "allow_private" in value:
-        if not isinstance(value["allow_private"], bool):
-            raise fail("settings.allow_private", "must be true or false")
-        out["allow_private"] = value["allow_private"]
     return SiteSettings(**out)
