@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from crawler.errors import RulesError
+from crawler.script import to_simplified
 
 try:
     import tomllib
@@ -264,14 +265,6 @@ def _size(line: str) -> int:
     return len(_WS.sub("", line))
 
 
-@functools.lru_cache(maxsize=1)
-def _t2s() -> Any:
-    """The OpenCC traditional→simplified converter, built once."""
-    from opencc import OpenCC
-
-    return OpenCC("t2s")
-
-
 @functools.lru_cache(maxsize=4096)
 def _simplified(line: str) -> str:
     """The line in simplified characters (only converted when it is not plain GB2312)."""
@@ -279,7 +272,7 @@ def _simplified(line: str) -> str:
         line.encode("gb2312")
         return line
     except UnicodeEncodeError:
-        return _t2s().convert(line)
+        return to_simplified(line)
 
 
 def strip_ruby(line: str) -> str:

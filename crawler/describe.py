@@ -14,6 +14,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+from crawler.clean import strip_ruby
 from crawler.errors import RulesError
 from crawler.script import detect_script, to_simplified
 
@@ -221,13 +222,12 @@ def vocabulary() -> Vocabulary:
 
 # --- text helpers -------------------------------------------------------------------------
 
-_PINYIN = re.compile(r"(?<=[\u4e00-\u9fff])[(（][a-zA-Zāáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜüńň]{1,7}[)）]")
 _CJK = re.compile(r"[\u4e00-\u9fff]")
 
 
 def normalize(text: str) -> str:
     """Text for matching: NFKC, pinyin ruby removed (衛(wèi)生 → 衛生), simplified characters."""
-    return to_simplified(_PINYIN.sub("", unicodedata.normalize("NFKC", text)))
+    return to_simplified(strip_ruby(unicodedata.normalize("NFKC", text)))
 
 
 def clean_title(title: str | None, vocab: Vocabulary | None = None) -> str | None:
