@@ -6,7 +6,7 @@ from collections.abc import Callable
 
 import sqlite_utils
 
-DOCUMENT_COLUMNS = {
+_DOCUMENT_COLUMNS_V1 = {
     "id": int,
     "title": str,
     "text": str,
@@ -26,6 +26,9 @@ DOCUMENT_COLUMNS = {
     "first_seen": str,
     "last_seen": str,
 }
+# v2: quality flags and the simplified-script text (for search and deduplication)
+_DOCUMENT_COLUMNS_V2 = {"truncated": int, "garbled": float, "text_simplified": str}
+DOCUMENT_COLUMNS = {**_DOCUMENT_COLUMNS_V1, **_DOCUMENT_COLUMNS_V2}
 
 
 def _v1(db: sqlite_utils.Database) -> None:
@@ -62,7 +65,7 @@ def _v1(db: sqlite_utils.Database) -> None:
         if_not_exists=True,
     )
     db["documents"].create(
-        DOCUMENT_COLUMNS, pk="id", not_null={"text", "sha256"}, if_not_exists=True
+        _DOCUMENT_COLUMNS_V1, pk="id", not_null={"text", "sha256"}, if_not_exists=True
     )
     db["documents"].create_index(["sha256"], unique=True, if_not_exists=True)
     for column in ("cluster_id", "region", "province", "year", "doc_type", "published"):
@@ -134,7 +137,24 @@ def _v1(db: sqlite_utils.Database) -> None:
     db["documents"].enable_fts(["title", "text"], create_triggers=True, tokenize="trigram")
 
 
-MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [_v1]
+def _v2(db: sqlite_utils.Database) -> None:
+    """Documents get `truncated`, `garbled` and `text_simplified`, filled in for old rows."""
+    from crawler.flags import garbled_share, is_truncated
+    from crawler.script import to_simplified
+
+    table = db["documents"]
+    for name, kind in _DOCUMENT_COLUMNS_V2.items():
+        if name not in table.columns_dict:
+            table.add_column(name, kind)
+    rows = db.execute("SELECT id, text FROM documents WHERE text_simplified IS NULL").fetchall()
+    for doc_id, text in rows:
+        db.execute(
+            "UPDATE documents SET truncated = ?, garbled = ?, text_simplified = ? WHERE id = ?",
+            (int(is_truncated(text)), garbled_share(text), to_simplified(text), doc_id),
+        )
+
+
+MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [_v1, _v2]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 
@@ -154,5 +174,6 @@ def migrate(db: sqlite_utils.Database) -> int:
         )
     for version in range(current, SCHEMA_VERSION):
         MIGRATIONS[version](db)
+        db.conn.commit()
         db.execute(f"PRAGMA user_version = {version + 1}")
     return current

@@ -17,11 +17,14 @@ import sqlite_utils
 from archive.fingerprint import text_sha256
 from archive.schema import DOCUMENT_COLUMNS, migrate
 from crawler.errors import ArchiveError
+from crawler.script import to_simplified
 
 logger = logging.getLogger(__name__)
 
 # the document columns a caller describes; the rest are computed here
-COMPUTED = {"id", "text", "sha256", "cluster_id", "chars", "first_seen", "last_seen"}
+COMPUTED = {
+    "id", "text", "sha256", "cluster_id", "chars", "first_seen", "last_seen", "text_simplified",
+}  # fmt: skip
 DOCUMENT_FIELDS = tuple(c for c in DOCUMENT_COLUMNS if c not in COMPUTED)
 
 
@@ -173,6 +176,7 @@ class Archive:
                     text=text,
                     sha256=sha,
                     chars=len(text),
+                    text_simplified=to_simplified(text),
                     first_seen=sighting.fetched_at,
                     last_seen=sighting.fetched_at,
                 )

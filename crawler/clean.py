@@ -25,7 +25,7 @@ except ModuleNotFoundError:  # pragma: no cover - Python 3.10
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["Block", "LineRule", "Rules", "clean", "load_rules"]
+__all__ = ["Block", "Cleaned", "LineRule", "Rules", "clean", "clean_text", "load_rules"]
 
 DEFAULT_RULES = Path(__file__).resolve().parent / "rules" / "chrome.toml"
 
@@ -46,7 +46,10 @@ _TITLE_NOISE = re.compile(
 _TITLE_LIKE = re.compile(r"(总结|报告|计划|打算|要点|讲话|方案|通知|意见|规划|汇报|述职)$")
 _CLAUSE_PUNCT = re.compile(r"[。；，,;！？!?]")
 
-_LINE_KEYS = {"name", "pattern", "also", "max_len", "min_hits", "where", "examples", "keep"}
+_LINE_KEYS = {
+    "name", "pattern", "also", "max_len", "min_hits", "where", "flag", "examples", "keep",
+}  # fmt: skip
+FLAGS = ("truncated",)  # what a removed line can tell about the text it was wrapped around
 _STRIP_KEYS = {"name", "pattern", "examples", "keep"}
 _BLOCK_KEYS = {"name", "header", "item", "vocabulary", "max_item_len"}
 _CUT_KEYS = {"name", "pattern", "max_len", "examples", "keep"}
@@ -63,6 +66,7 @@ class LineRule:
     max_len: int | None = None
     min_hits: int = 1
     where: str = "any"
+    flag: str | None = None
 
     def matches(self, line: str, size: int) -> bool:
         """True when the rule applies to a line of `size` non-whitespace chars."""
@@ -160,6 +164,9 @@ def _line_rule(path: str, section: str, entry: dict[str, Any], allowed: set[str]
     position = entry.get("where", "any")
     if position not in ("any", "head"):
         raise _fail(path, f"{where}.where", "must be 'any' or 'head'")
+    flag = entry.get("flag")
+    if flag is not None and flag not in FLAGS:
+        raise _fail(path, f"{where}.flag", f"must be one of {', '.join(FLAGS)}")
     rule = LineRule(
         name=name,
         pattern=_regex(path, f"{where}.pattern", entry.get("pattern")),
@@ -167,6 +174,7 @@ def _line_rule(path: str, section: str, entry: dict[str, Any], allowed: set[str]
         max_len=_int(path, f"{where}.max_len", entry["max_len"]) if "max_len" in entry else None,
         min_hits=_int(path, f"{where}.min_hits", entry.get("min_hits", 1)),
         where=position,
+        flag=flag,
     )
     for example in _strings(path, f"{where}.examples", entry.get("examples", [])):
         if not _rule_hits(rule, example, section):
@@ -293,13 +301,14 @@ def _strip_spans(lines: list[str], rules: Rules) -> list[str]:
     out = []
     for line in lines:
         line = strip_ruby(line)
+        simple = _simplified(line)
         for rule in rules.strips:
-            simple = _simplified(line)
             if rule.pattern.search(simple):
                 if simple == line:
                     line = rule.pattern.sub("", line)
                 else:
                     line = _sub_aligned(rule.pattern, line, simple)
+                simple = _simplified(line)
         line = _normalize_line(line)
         if line:
             out.append(line)
@@ -341,8 +350,8 @@ def _drop_blocks(lines: list[str], rules: Rules) -> list[str]:
     return [line for i, line in enumerate(lines) if i not in drop]
 
 
-def _drop_lines(lines: list[str], rules: Rules) -> list[str]:
-    """Remove lines matched by a line rule (head rules only near the top)."""
+def _drop_lines(lines: list[str], rules: Rules, flags: set[str]) -> list[str]:
+    """Remove lines matched by a line rule (head rules only near the top); collect flags."""
     out = []
     for index, line in enumerate(lines):
         simple = _simplified(line)
@@ -358,6 +367,8 @@ def _drop_lines(lines: list[str], rules: Rules) -> list[str]:
             out.append(line)
         else:
             logger.debug("chrome rule %s removed %r", hit.name, line[:60])
+            if hit.flag:
+                flags.add(hit.flag)
     return out
 
 
@@ -481,14 +492,28 @@ def _split(text: str) -> Iterable[str]:
             yield line
 
 
-def clean(text: str, *, title: str | None = None, rules: Rules | None = None) -> str:
-    """The report body of extracted text: chrome lines removed, one paragraph a line."""
+@dataclass(frozen=True)
+class Cleaned:
+    """The report body, and what the removed chrome said about it (see `FLAGS`)."""
+
+    text: str
+    flags: frozenset[str] = frozenset()
+
+
+def clean_text(text: str, *, title: str | None = None, rules: Rules | None = None) -> Cleaned:
+    """The report body of extracted text (chrome lines out, one paragraph a line), with flags."""
     rules = rules or load_rules()
+    flags: set[str] = set()
     lines = list(_split(text))
     lines = _strip_spans(lines, rules)
     lines = _drop_blocks(lines, rules)
-    lines = _drop_lines(lines, rules)
+    lines = _drop_lines(lines, rules, flags)
     lines = _cut_tail(lines, rules)
     lines = _join_markers(lines)
     lines = _drop_title(lines, title, rules)
-    return "\n".join(lines)
+    return Cleaned("\n".join(lines), frozenset(flags))
+
+
+def clean(text: str, *, title: str | None = None, rules: Rules | None = None) -> str:
+    """The report body of extracted text: chrome lines removed, one paragraph a line."""
+    return clean_text(text, title=title, rules=rules).text

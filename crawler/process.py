@@ -8,11 +8,12 @@ from pathlib import PurePosixPath
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
-from crawler.clean import clean
+from crawler.clean import clean_text
 from crawler.decode import decode
 from crawler.describe import Description, describe
 from crawler.errors import CrawlerError, StageError, UnsupportedFormat
 from crawler.extract import Selectors, extract
+from crawler.flags import garbled_share, is_truncated
 from crawler.notice import unwrap_notice
 from crawler.office import attachment_kind, docx_text, pdf_text
 from crawler.relevant import Relevance, judge
@@ -37,6 +38,8 @@ class Page:
     encoding_source: str | None
     description: Description
     relevance: Relevance
+    truncated: bool = False
+    garbled: float = 0.0
 
     def fields(self) -> dict[str, Any]:
         """The document columns of the archive."""
@@ -53,6 +56,8 @@ class Page:
             "script": d.script,
             "is_template": int(d.is_template),
             "relevant": int(self.relevance.relevant),
+            "truncated": int(self.truncated),
+            "garbled": self.garbled,
         }
 
 
@@ -100,7 +105,8 @@ def process(
         title = first if first and len(first) <= TITLE_MAX else link_text or _file_title(url)
     else:
         raise StageError("detect", f"{kind} attachments are not supported yet")
-    text = _stage("clean", lambda: clean(raw_text, title=title))
+    cleaned = _stage("clean", lambda: clean_text(raw_text, title=title))
+    text = cleaned.text
     letter = (title, text)
     unwrapped = unwrap_notice(title, text)
     if unwrapped:
@@ -133,6 +139,8 @@ def process(
         encoding_source=encoding_source,
         description=description,
         relevance=relevance,
+        truncated=is_truncated(text, cut_marker="truncated" in cleaned.flags),
+        garbled=garbled_share(text),
     )
 
 

@@ -1,0 +1,54 @@
+"""Flags on a cleaned text: is it a truncated preview, how much of it is garbled."""
+
+from __future__ import annotations
+
+import re
+
+__all__ = ["garbled_share", "is_truncated"]
+
+# A line that ends one of these ways ends a sentence (or a quotation, a bracketed note).
+_SENTENCE_END = tuple("。！？!?…”’」』）)】》.;；")
+# A text that stops on one of these stops inside a sentence.
+_OPEN_END = tuple("，,、：:（(“‘「『《【—")
+_CLAUSE = re.compile(r"[，,、；;：:]")
+_STOP = re.compile(r"[。！？!?]")
+# A last line this long, holding clauses but no final stop, is a paragraph cut short;
+# shorter unpunctuated lines are signatures, dates and headings.
+_CUT_PARAGRAPH = 40
+
+# Characters and sequences that encoding errors leave behind.
+_DAMAGE = re.compile(
+    "\ufffd"  # the replacement character
+    "|[\ue000-\uf8ff]"  # private use area (unmapped GBK/Big5 codes)
+    "|[\x00-\x08\x0b\x0e-\x1f\x7f-\x9f]"  # C0/C1 control characters
+    "|锟斤拷|烫烫|屯屯"  # U+FFFD and uninitialised memory seen through GBK
+    "|(?<=[\u3400-\u9fff])\\?+(?=[\u3400-\u9fff])"  # '?' standing in for a lost character
+    # UTF-8 read as Latin-1 / cp1252: a lead byte's letter, then continuation bytes' symbols
+    "|[\u00c0-\u00ff][\u0080-\u00ff\u0152-\u0192\u02c6-\u02dc\u2013-\u2122]+"
+)
+
+
+def is_truncated(text: str, *, cut_marker: bool = False) -> bool:
+    """True for a text that stops mid-sentence, as previews on document-sharing sites do.
+
+    `cut_marker` is set when the page said so itself (还剩8页未读, 试读已结束).
+    """
+    if cut_marker:
+        return True
+    last = next((line.strip() for line in reversed(text.splitlines()) if line.strip()), "")
+    if not last or last.endswith(_SENTENCE_END):
+        return False
+    if last.endswith(_OPEN_END):
+        return True
+    if _STOP.search(last):  # a sentence ended inside the line, and the next one never did
+        return True
+    return len(last) >= _CUT_PARAGRAPH and bool(_CLAUSE.search(last))
+
+
+def garbled_share(text: str) -> float:
+    """Share of non-whitespace characters damaged by encoding errors (0.0 to 1.0)."""
+    total = len(text) - sum(1 for ch in text if ch.isspace())
+    if total == 0:
+        return 0.0
+    damaged = sum(len(m.group(0)) for m in _DAMAGE.finditer(text))
+    return round(min(damaged / total, 1.0), 4)
