@@ -19,10 +19,13 @@ _CUT_PARAGRAPH = 40
 # Characters and sequences that encoding errors leave behind.
 _DAMAGE = re.compile(
     "\ufffd"  # the replacement character
-    "|[\ue000-\uf8ff]"  # private use area (unmapped GBK/Big5 codes)
+    # private-use code points (unmapped GBK/Big5 codes) inside a run of text; icon-font
+    # glyphs, which sit alone between spaces, are not damage
+    "|(?<=[\u3400-\u9fff])[\ue000-\uf8ff]+|[\ue000-\uf8ff]+(?=[\u3400-\u9fff])"
     "|[\x00-\x08\x0b\x0e-\x1f\x7f-\x9f]"  # C0/C1 control characters
     "|锟斤拷|烫烫|屯屯"  # U+FFFD and uninitialised memory seen through GBK
-    "|(?<=[\u3400-\u9fff])\\?+(?=[\u3400-\u9fff])"  # '?' standing in for a lost character
+    # '?' standing in for a lost character: inside a word, not after a question word
+    "|(?<=[\u3400-\u9fff])(?<![吗呢么吧啊嘛呀哪谁何样少几否嗎麼])\\?+(?=[\u3400-\u9fff])"
     # UTF-8 read as Latin-1 / cp1252: a lead byte's letter, then continuation bytes' symbols
     "|[\u00c0-\u00ff][\u0080-\u00ff\u0152-\u0192\u02c6-\u02dc\u2013-\u2122]+"
 )

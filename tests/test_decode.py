@@ -9,6 +9,7 @@ import pytest
 
 from crawler.decode import Decoded, decode, meta_charset, normalize_encoding
 from crawler.errors import DecodeError
+from crawler.flags import garbled_share
 
 TEXT = "卫生健康局2023年工作总结：朱镕基同志视察，全面推进健康建设。"
 # Characters common in Chinese text of either script; mojibake hardly ever hits them.
@@ -127,6 +128,7 @@ def _assert_clean_chinese(path: Path, result: Decoded, body: bytes) -> None:
     assert len(cjk) / len(letters) > 0.9, path
     common = sum(1 for ch in cjk if ch in COMMON)
     assert common / len(cjk) > 0.04, (path, result.encoding)
+    assert garbled_share(visible) < 0.002, (path, result.encoding)
 
 
 def _corpus_pages(corpus: Path) -> list[Path]:

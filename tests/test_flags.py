@@ -132,3 +132,10 @@ def test_v1_archive_migrated_with_flags_filled(tmp_path: Path) -> None:
         version = archive.conn.execute("PRAGMA user_version").fetchone()[0]
     assert version == SCHEMA_VERSION
     assert row == ("卫生健康工作，", 1, 0.0)
+
+
+@pytest.mark.parametrize("wrong", ["latin-1", "cp1252"])
+@pytest.mark.parametrize("right", ["utf-8", "gb18030"])
+def test_mojibake_scores_high(right: str, wrong: str) -> None:
+    mojibake = BODY.encode(right).decode(wrong, errors="replace")
+    assert garbled_share(mojibake) > 0.5
