@@ -10,6 +10,7 @@ from __future__ import annotations
 import functools
 import logging
 import re
+import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -45,6 +46,13 @@ _TITLE_NOISE = re.compile(
 )
 _TITLE_LIKE = re.compile(r"(总结|报告|计划|打算|要点|讲话|方案|通知|意见|规划|汇报|述职)$")
 _CLAUSE_PUNCT = re.compile(r"[。；，,;！？!?]")
+_ITEM_START = re.compile(
+    r"^([一二三四五六七八九十]+、|[（(][一二三四五六七八九十\d]+[)）]|\d{1,2}[.、．])"
+)
+_REFLOW_MIN_LINES = 6
+_REFLOW_WIDTHS = (24, 120)  # display columns of the fixed-width layouts worth rejoining
+_REFLOW_SLACK = 4  # a line this many columns short of the width still counts as full
+_REFLOW_FULL_SHARE = 0.4  # ...and this share of the lines must be full
 
 _LINE_KEYS = {
     "name", "pattern", "also", "max_len", "min_hits", "where", "flag", "examples", "keep",
@@ -447,6 +455,38 @@ def _join_markers(lines: list[str]) -> list[str]:
     return out
 
 
+def _display_width(line: str) -> int:
+    """Columns a line takes in a fixed-width layout: wide (CJK) characters count two."""
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in line)
+
+
+def _reflow(lines: list[str]) -> list[str]:
+    """Rejoin paragraphs that a PDF or plain-text layout broke at a fixed width.
+
+    Applies only when most lines are "full" (within a few columns of one common width);
+    a full line that does not end a sentence continues on the next line, unless that one
+    starts a numbered item.
+    """
+    widths = sorted(_display_width(line) for line in lines)
+    if len(widths) < _REFLOW_MIN_LINES:
+        return lines
+    width = widths[int(len(widths) * 0.75)]
+    if not _REFLOW_WIDTHS[0] <= width <= _REFLOW_WIDTHS[1]:
+        return lines
+    full = [_display_width(line) >= width - _REFLOW_SLACK for line in lines]
+    if sum(full) < _REFLOW_FULL_SHARE * len(lines):
+        return lines
+    out: list[str] = []
+    joining = False
+    for line, is_full in zip(lines, full, strict=True):
+        if joining and not _ITEM_START.match(line):
+            out[-1] += line
+        else:
+            out.append(line)
+        joining = is_full and not _ends_sentence(line)
+    return out
+
+
 def _looks_like_title(line: str, max_len: int) -> bool:
     """A short line without clause punctuation ending like a document name."""
     if _size(line) > max_len or _CLAUSE_PUNCT.search(line):
@@ -510,6 +550,7 @@ def clean_text(text: str, *, title: str | None = None, rules: Rules | None = Non
     lines = _drop_lines(lines, rules, flags)
     lines = _cut_tail(lines, rules)
     lines = _join_markers(lines)
+    lines = _reflow(lines)
     lines = _drop_title(lines, title, rules)
     return Cleaned("\n".join(lines), frozenset(flags))
 

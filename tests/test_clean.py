@@ -422,3 +422,47 @@ def test_seed_page_markers_joined(corpus_dir):
     assert "二是率先推行“先诊疗后付费模式" in text
     assert "增强学科开展内力与品牌建设" in text
     assert "名中医馆,成立了全市首个胸痛中心" in text
+
+
+# ------------------------------------------------------------------ hard-wrapped text
+
+PARAGRAPHS = [
+    "一、主要工作成效",
+    "今年以来，区卫生健康局坚持以人民健康为中心，深化医药卫生体制改革，"
+    "全区医疗卫生服务能力持续提升，群众看病就医更加便捷。",
+    "（一）公共卫生服务体系不断完善。全年完成家庭医生签约12.5万人，"
+    "重点人群签约率达到78%，较上年提高6个百分点。",
+    "二、存在的问题",
+    "基层医疗卫生人才总量不足，结构不够合理，学科带头人缺乏，"
+    "部分社区卫生服务中心服务能力仍然偏弱。",
+]
+
+
+def _hard_wrap(paragraphs: list[str], width: int) -> str:
+    """Break paragraphs into lines of at most `width` columns (CJK two), as a PDF does."""
+    lines = []
+    for para in paragraphs:
+        line, used = "", 0
+        for ch in para:
+            cols = 1 if ch.isascii() else 2
+            if used + cols > width:
+                lines.append(line)
+                line, used = "", 0
+            line, used = line + ch, used + cols
+        lines.append(line)
+    return "\n".join(lines)
+
+
+@pytest.mark.parametrize("width", [30, 44, 60])
+def test_hard_wrapped_paragraphs_rejoined(width):
+    assert clean(_hard_wrap(PARAGRAPHS, width)) == "\n".join(PARAGRAPHS)
+
+
+def test_short_lines_of_normal_text_not_joined():
+    lines = [
+        "一、主要工作",
+        "区卫生健康局全力推进健康城区建设。",
+        "二、下步打算",
+        "继续深化改革。",
+    ] * 3
+    assert clean("\n".join(lines)) == "\n".join(lines)
