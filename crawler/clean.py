@@ -495,13 +495,18 @@ def _looks_like_title(line: str, max_len: int) -> bool:
     return bool(_TITLE_LIKE.search(key))
 
 
-def _drop_title(lines: list[str], title: str | None, rules: Rules) -> list[str]:
-    """Remove leading lines repeating the title (or, with no title, a title-like first line)."""
+def _drop_title(lines: list[str], title: str | None, rules: Rules) -> tuple[list[str], str | None]:
+    """Remove leading lines repeating the title (or, with no title, a title-like first line).
+
+    Returns the lines and, when no title was given, the title line found in the text.
+    """
     keys = {_title_key(title)} if title and _title_key(title) else set()
+    found = None
     if not keys and lines and _looks_like_title(lines[0], rules.title_max_len):
-        keys.add(_title_key(lines[0]))
+        found = lines[0]
+        keys.add(_title_key(found))
     if not keys:
-        return lines
+        return lines, None
     out = list(lines)
     index = 0
     while index < min(len(out), 3):
@@ -513,7 +518,7 @@ def _drop_title(lines: list[str], title: str | None, rules: Rules) -> list[str]:
             if title_key and key.startswith(title_key) and len(key) > len(title_key):
                 out[index] = _strip_title_prefix(out[index], title_key)
         index += 1
-    return out
+    return out, found
 
 
 def _strip_title_prefix(line: str, title_key: str) -> str:
@@ -534,10 +539,12 @@ def _split(text: str) -> Iterable[str]:
 
 @dataclass(frozen=True)
 class Cleaned:
-    """The report body, and what the removed chrome said about it (see `FLAGS`)."""
+    """The report body, what the removed chrome said about it (see `FLAGS`), and the
+    title line found atop the text when the caller knew no title."""
 
     text: str
     flags: frozenset[str] = frozenset()
+    title: str | None = None
 
 
 def clean_text(text: str, *, title: str | None = None, rules: Rules | None = None) -> Cleaned:
@@ -551,8 +558,8 @@ def clean_text(text: str, *, title: str | None = None, rules: Rules | None = Non
     lines = _cut_tail(lines, rules)
     lines = _join_markers(lines)
     lines = _reflow(lines)
-    lines = _drop_title(lines, title, rules)
-    return Cleaned("\n".join(lines), frozenset(flags))
+    lines, found = _drop_title(lines, title, rules)
+    return Cleaned("\n".join(lines), frozenset(flags), found)
 
 
 def clean(text: str, *, title: str | None = None, rules: Rules | None = None) -> str:

@@ -22,7 +22,6 @@ logger = logging.getLogger(__name__)
 
 HTML_TYPES = ("text/html", "application/xhtml")
 MIN_CHARS = 1
-TITLE_MAX = 80  # a first line longer than this is body text, not a title
 
 
 @dataclass(frozen=True)
@@ -98,15 +97,16 @@ def process(
         decoded = _stage("decode", decode, body, content_type)
         encoding, encoding_source = decoded.encoding, decoded.source
         raw_text = decoded.text
-        title = _first_line(raw_text)
+        title = None  # the title is a line of the text: clean finds it among the chrome
     elif kind in ("docx", "pdf"):
         raw_text = _stage("extract", docx_text if kind == "docx" else pdf_text, body)
-        first = _first_line(raw_text)
-        title = first if first and len(first) <= TITLE_MAX else link_text or _file_title(url)
+        title = None
     else:
         raise StageError("detect", f"{kind} attachments are not supported yet")
     cleaned = _stage("clean", lambda: clean_text(raw_text, title=title))
     text = cleaned.text
+    if kind != "html":
+        title = cleaned.title or link_text or _file_title(url)
     letter = (title, text)
     unwrapped = unwrap_notice(title, text)
     if unwrapped:
@@ -154,13 +154,6 @@ def _stage(name: str, func: Any, *args: Any) -> Any:
     except (ValueError, LookupError, TypeError, AttributeError) as exc:
         logger.debug("stage %s failed", name, exc_info=True)
         raise StageError(name, f"{type(exc).__name__}: {exc}") from exc
-
-
-def _first_line(text: str) -> str | None:
-    for line in text.splitlines():
-        if line.strip():
-            return line.strip()[:200]
-    return None
 
 
 def _file_title(url: str | None) -> str | None:
