@@ -15,7 +15,7 @@ from crawler.errors import CrawlerError, StageError, UnsupportedFormat
 from crawler.extract import Selectors, extract
 from crawler.flags import garbled_share, is_truncated
 from crawler.notice import unwrap_notice
-from crawler.office import attachment_kind, docx_text, pdf_text
+from crawler.office import attachment_kind, attachment_text
 from crawler.relevant import Relevance, judge
 
 logger = logging.getLogger(__name__)
@@ -29,7 +29,7 @@ class Page:
     """A processed page or attachment, ready to archive or to print."""
 
     url: str | None
-    kind: str  # html | txt | docx | pdf
+    kind: str  # html | txt | docx | pdf | doc | wps
     title: str | None
     text: str
     raw_text: str
@@ -98,8 +98,8 @@ def process(
         encoding, encoding_source = decoded.encoding, decoded.source
         raw_text = decoded.text
         title = None  # the title is a line of the text: clean finds it among the chrome
-    elif kind in ("docx", "pdf"):
-        raw_text = _stage("extract", docx_text if kind == "docx" else pdf_text, body)
+    elif kind in ("docx", "pdf", "doc", "wps"):
+        raw_text = _stage("extract", attachment_text, kind, body)
         title = None
     else:
         raise StageError("detect", f"{kind} attachments are not supported yet")

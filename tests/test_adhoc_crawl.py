@@ -16,6 +16,7 @@ from pathlib import Path
 
 import pytest
 from bs4 import BeautifulSoup
+from office_fixtures import word_file
 
 from archive.fingerprint import normalize
 
@@ -29,6 +30,8 @@ REPORTS = (
     "county-2023-annual",
     "fanwen-qinghe-2023",
 )
+# reports published only as Word 97 / WPS attachments of a stub article
+ATTACHED = (("bureau-2024-h1", "doc"), ("county-2024-h1", "wps"))
 
 
 def report_lines(name: str) -> tuple[str, list[str]]:
@@ -83,6 +86,19 @@ def build_site(root: Path, corpus: Path) -> dict[str, list[str]]:
         target.write_bytes(html.encode("gb18030" if gb else "utf-8"))
         expected[name] = [path]
         list_items.append(f'<li><a href="{path}">{title}</a><span>2024-0{i + 1}-15</span></li>')
+    for i, (name, ext) in enumerate(ATTACHED):
+        title, body = report_lines(name)
+        attachment = f"/gzzj/202402/P02024022{i}.{ext}"
+        stub = f"/gzzj/202402/t2024022{i}_{3000 + i}.html"
+        label = f"附件：{title}.{ext}"
+        html = government_page(template, title, [label], f"2024-02-2{i}").replace(
+            label, f'附件：<a href="{attachment.rsplit("/", 1)[1]}">{title}.{ext}</a>'
+        )
+        (root / stub.lstrip("/")).parent.mkdir(parents=True, exist_ok=True)
+        (root / stub.lstrip("/")).write_text(html, "utf-8")
+        (root / attachment.lstrip("/")).write_bytes(word_file(["\r".join([title, *body]) + "\r"]))
+        expected[name] = [attachment]
+        list_items.append(f'<li><a href="{stub}">{title}</a><span>2024-02-2{i}</span></li>')
     # the first report again, in the 计划总结 column
     title, body = report_lines(REPORTS[0])
     again = "/jhzj/t20240201_2000.html"
@@ -160,14 +176,19 @@ def test_adhoc_crawl_archives_every_report_once(gov_site, tmp_path: Path) -> Non
         for doc_id, _, _ in docs
     }
     found = {}
-    for name in REPORTS:
+    for name in (*REPORTS, *(name for name, _ in ATTACHED)):
         _, body = report_lines(name)
         phrase = normalize(body[len(body) // 2])
         matches = [d for d in docs if phrase in normalize(d[2])]
         assert len(matches) == 1, f"{name}: {len(matches)} documents hold its text"
         found[name] = matches[0][0]
         assert urls[matches[0][0]] == sorted(base + p for p in expected[name])
-    assert len(docs) == len(REPORTS), json.dumps([d[1] for d in docs], ensure_ascii=False)
+    titles = [d[1] for d in docs]
+    assert len(docs) == len(REPORTS) + len(ATTACHED), json.dumps(titles, ensure_ascii=False)
+    for name, _ in ATTACHED:  # the title is the attachment's first paragraph, not in the text
+        title, _ = report_lines(name)
+        doc_title, doc_text = next((d[1], d[2]) for d in docs if d[0] == found[name])
+        assert doc_title == title and not doc_text.startswith(title)
     sighted = {u for (u,) in conn.execute("SELECT url FROM sightings")}
     assert not sighted & {base + p for p in expected["news"]}
     encodings = dict(conn.execute("SELECT url, encoding FROM sightings"))

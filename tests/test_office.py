@@ -1,15 +1,25 @@
-"""crawler.office: attachment kinds and text from .docx and .pdf files."""
+"""crawler.office: attachment kinds, and text from .docx, .pdf, .doc and .wps files."""
 
 from __future__ import annotations
 
 import io
+import logging
+import random
+import struct
+import time
 import zipfile
+from collections.abc import Callable
 
 import docx
+import olefile
 import pytest
+from office_fixtures import CELL_BREAK, Piece, compound_file, table, word_file
 
-from crawler.errors import UnsupportedFormat
-from crawler.office import attachment_kind, docx_text, pdf_text
+from crawler import office
+from crawler.errors import CrawlerError, ExtractError, UnsupportedFormat
+from crawler.office import attachment_kind, attachment_text, doc_text, docx_text, pdf_text
+
+OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 
 
 def _docx() -> bytes:
@@ -36,15 +46,19 @@ def _zip(names: list[str]) -> bytes:
     return out.getvalue()
 
 
-def _pdf(text: str) -> bytes:
-    """A one-page PDF with `text` in Helvetica, offsets computed so readers accept it."""
+def _pdf(text: str, pages: int = 1) -> bytes:
+    """A PDF whose pages all show `text` in Helvetica, offsets computed so readers accept it."""
     stream = f"BT /F1 12 Tf 72 720 Td ({text}) Tj ET".encode()
+    kids = b" ".join(b"%d 0 R" % (4 + i) for i in range(pages))
     objects = [
         b"<< /Type /Catalog /Pages 2 0 R >>",
-        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
-        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] "
-        b"/Resources << /Font << /F1 5 0 R >> >> /Contents 4 0 R >>",
+        b"<< /Type /Pages /Kids [%s] /Count %d >>" % (kids, pages),
         b"<< /Length %d >>\nstream\n" % len(stream) + stream + b"\nendstream",
+        *[
+            b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] "
+            b"/Resources << /Font << /F1 %d 0 R >> >> /Contents 3 0 R >>" % (4 + pages)
+        ]
+        * pages,
         b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
     ]
     out = b"%PDF-1.4\n"
@@ -83,8 +97,7 @@ def test_pdf_text() -> None:
 
 
 def test_pdf_text_rejects_broken_pdf() -> None:
-    pytest.importorskip("pypdf")
-    with pytest.raises(UnsupportedFormat, match="PDF"):
+    with pytest.raises(ExtractError, match="unreadable PDF"):
         pdf_text(b"%PDF-1.4\ngarbage")
 
 
@@ -104,12 +117,17 @@ def test_pdf_text_rejects_broken_pdf() -> None:
         ("http://x/a.html", "text/html", b"<!DOCTYPE html><html></html>", None),
         ("http://x/page", None, "正文".encode(), None),
         ("http://x/a.pdf", "application/pdf", b"  <html><body>404</body></html>", None),
+        ("http://x/a.doc", None, "doc", "doc"),
+        ("http://x/a.wps", None, "doc", "wps"),
+        ("http://x/get?id=7", "application/kswps", "doc", "wps"),
+        ("http://x/a.xls", None, "doc", "doc"),  # the WordDocument stream decides
+        ("http://x/a.wps", None, OLE_MAGIC + b"\0" * 8, "wps"),  # damaged: the reader says so
     ],
 )
 def test_attachment_kind(
     url: str, content_type: str | None, body: bytes | str, kind: str | None
 ) -> None:
-    data = _docx() if body == "docx" else body
+    data = {"docx": _docx(), "doc": word_file(["正文\r"])}.get(body, body)  # type: ignore[arg-type]
     assert attachment_kind(url, content_type, data) == kind
 
 
@@ -122,11 +140,281 @@ def test_attachment_kind(
         ("http://x/a.rar", None, b"Rar!\x1a\x07\x00", "RAR"),
         ("http://x/a.pdf", None, b"\x00\x01garbage", "claims to be PDF"),
         ("http://x/a.docx", None, b"PK\x03\x04broken", "damaged zip"),
+        ("http://x/a.doc", None, "workbook", "XLS"),
+        ("http://x/a.wps", None, b"\xff\x00WPS2000 text", "before 2005"),
+        ("http://x/a.pdf", "application/pdf", b"", "empty"),
     ],
 )
 def test_unsupported_kinds_raise(
     url: str, content_type: str | None, body: bytes | str, message: str
 ) -> None:
-    data = {"xlsx": _zip(["xl/workbook.xml"]), "zip": _zip(["a.txt"])}.get(body, body)
+    data = {
+        "xlsx": _zip(["xl/workbook.xml"]),
+        "zip": _zip(["a.txt"]),
+        "workbook": compound_file({"Workbook": b"\x09\x08"}),
+    }.get(body, body)  # type: ignore[arg-type]
     with pytest.raises(UnsupportedFormat, match=message):
         attachment_kind(url, content_type, data)  # type: ignore[arg-type]
+
+
+def test_attachment_text_reads_each_kind() -> None:
+    assert attachment_text("wps", word_file(["正文\r"])) == "正文"
+    assert attachment_text("docx", _docx()).startswith("区卫生健康局")
+    with pytest.raises(UnsupportedFormat, match="XLS"):
+        attachment_text("xls", b"")
+
+
+# Word 97–2003 .doc and WPS .wps, built by tests/office_fixtures.py.
+
+
+def test_fixture_is_a_compound_file_olefile_reads() -> None:
+    body = word_file(["正文\r"])
+    with olefile.OleFileIO(io.BytesIO(body), raise_defects=olefile.DEFECT_POTENTIAL) as ole:
+        assert sorted(ole.listdir()) == [["1Table"], ["WordDocument"]]
+        assert ole.openstream("WordDocument").read(2) == b"\xec\xa5"
+        assert not ole.parsing_issues
+
+
+def test_doc_text_chinese_paragraphs_are_lines() -> None:
+    body = word_file(["区卫生健康局2023年工作总结\r一、主要工作\r\r二、下一步工作打算\r"])
+    assert doc_text(body).splitlines() == [
+        "区卫生健康局2023年工作总结",
+        "一、主要工作",
+        "",
+        "二、下一步工作打算",
+    ]
+
+
+def test_doc_text_follows_the_piece_table_across_8bit_and_utf16_pieces() -> None:
+    body = word_file(
+        [
+            Piece("Work report – 2023 €\r", compressed=True),  # cp1252 0x96 and 0x80
+            "第一部分",
+            Piece("(part one)\r", compressed=True),
+            "第二部分\r",
+        ]
+    )
+    assert doc_text(body).splitlines() == ["Work report – 2023 €", "第一部分(part one)", "第二部分"]
+
+
+def test_doc_text_tables_rows_are_lines_and_cells_tabs() -> None:
+    rows = [["指标", "2022年", "2023年"], ["签约率", "", "45%"], ["说明", f"一{CELL_BREAK}二", ""]]
+    body = word_file(["表1\r", table(rows), "完\r"])
+    assert doc_text(body).splitlines() == [
+        "表1",
+        "指标\t2022年\t2023年",
+        "签约率\t\t45%",  # an empty cell keeps its place
+        "说明\t一 二",  # paragraphs of a cell on one line
+        "完",
+    ]
+
+
+def test_doc_text_without_paragraph_properties_guesses_rows() -> None:
+    body = word_file([table([["a", "b"], ["c", "d"]])], paragraph_properties=False)
+    assert doc_text(body).splitlines() == ["a\tb", "c\td"]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ('见\x13 HYPERLINK "http://x/1.doc" \x14附件1\x15。\r', "见附件1。"),
+        ("第\x13 PAGE \x14\x133\x14三\x15\x15页\r", "第三页"),  # nested fields
+        ("日期\x13 DATE \\@ yyyy\x15。\r", "日期。"),  # a field without a result
+        ("图\x01\x08片\x0b换行\x0c分页\x1e连字\x1f符\r", "图片\n换行\n分页-连字符"),
+    ],
+)
+def test_doc_text_fields_and_control_characters(text: str, expected: str) -> None:
+    assert doc_text(word_file([text])) == expected
+
+
+def test_doc_text_leaves_out_text_past_the_main_document() -> None:
+    body = word_file(["正文\r"], after_text="脚注：页眉\r")
+    assert doc_text(body) == "正文"
+
+
+def test_doc_text_reads_a_0table_stream() -> None:
+    assert doc_text(word_file(["正文\r"], table_stream="0Table")) == "正文"
+
+
+def test_doc_text_is_cut_at_the_text_limit(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(office, "MAX_TEXT_CHARS", 5)
+    assert doc_text(word_file(["一二三四五六七八\r"])) == "一二三四五"
+
+
+@pytest.mark.parametrize(
+    ("body", "message"),
+    [
+        (word_file(["机密\r"], encrypted=True), "encrypted .doc"),
+        (word_file(["旧\r"], nfib=0x0065), "Word 6/95"),
+        (compound_file({"Workbook": b"\x09\x08"}), "without a WordDocument stream"),
+        (compound_file({"WordDocument": b"\x00" * 64}), "not a Word 97"),
+        (b"{\\rtf1 text}", "not a .doc or .wps"),
+    ],
+)
+def test_doc_text_refuses_other_formats(body: bytes, message: str) -> None:
+    with pytest.raises(UnsupportedFormat, match=message):
+        doc_text(body)
+
+
+@pytest.mark.parametrize(
+    ("body", "message"),
+    [
+        (b"", "empty .doc"),
+        (OLE_MAGIC + b"\0" * 8, "damaged OLE"),
+        (OLE_MAGIC + random.Random(0).randbytes(4000), "damaged OLE"),
+        (word_file(["正文\r"])[:3000], "damaged OLE"),
+        (compound_file({"WordDocument": b"\xec\xa5\xc1\x00"}), "FIB is truncated"),
+    ],
+)
+def test_doc_text_damaged_files_raise_extract_error(body: bytes, message: str) -> None:
+    with pytest.raises(ExtractError, match=message):
+        doc_text(body)
+
+
+def _mutations(body: bytes, count: int, seed: int) -> list[bytes]:
+    """Copies of `body` with a few random bytes changed, or cut short."""
+    rnd = random.Random(seed)
+    out = []
+    for _ in range(count):
+        data = bytearray(body)
+        for _ in range(rnd.randint(1, 8)):
+            data[rnd.randrange(len(data))] = rnd.randrange(256)
+        out.append(bytes(data[: rnd.randrange(len(data))] if rnd.random() < 0.2 else data))
+    return out
+
+
+@pytest.mark.parametrize(
+    ("reader", "body"),
+    [
+        (doc_text, word_file(["区卫生健康局\r", table([["a", "b"]]), "x\x13f\x14r\x15\r"])),
+        (docx_text, _docx()),
+        (pdf_text, _pdf("Annual work summary 2023")),
+    ],
+    ids=["doc", "docx", "pdf"],
+)
+def test_damaged_files_give_text_or_a_crawler_error(
+    reader: Callable[[bytes], str], body: bytes
+) -> None:
+    for data in _mutations(body, count=80, seed=7):
+        try:
+            assert isinstance(reader(data), str)
+        except CrawlerError as exc:
+            assert isinstance(exc, ExtractError | UnsupportedFormat) and str(exc)
+
+
+def test_doc_text_rejects_a_piece_outside_the_stream() -> None:
+    body = bytearray(word_file(["正文\r"]))
+    # The Clx: a Prc record (01, size 2, 2 bytes), then the Pcdt (02, size, CPs, descriptors).
+    clx = body.index(b"\x01\x02\x00\x00\x00\x02")
+    fc_at = clx + 5 + 5 + 2 * 4 + 2  # the Pcdt header, two CPs, the descriptor's flags
+    struct.pack_into("<I", body, fc_at, 0x00FFFFFF)
+    with pytest.raises(ExtractError, match="outside the WordDocument"):
+        doc_text(bytes(body))
+
+
+# Hostile .docx files.
+
+
+def _zip_with(member: str, chunks: int, chunk: bytes = b"\0" * 1024 * 1024) -> bytes:
+    """A .docx-like zip whose `member` is `chunks` copies of `chunk`, written piecemeal."""
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as zf:
+        zf.writestr("[Content_Types].xml", "<Types/>")
+        if member != "word/document.xml":
+            zf.writestr("word/document.xml", "<w:document/>")
+        with zf.open(member, "w", force_zip64=True) as stream:
+            for _ in range(chunks):
+                stream.write(chunk)
+    return out.getvalue()
+
+
+def test_docx_zip_bomb_is_refused_before_inflating() -> None:
+    bomb = _zip_with("word/document.xml", chunks=100)  # 100 MiB of zeros in ~100 KiB
+    start = time.monotonic()
+    with pytest.raises(ExtractError, match="expands to 100 MiB"):
+        docx_text(bomb)
+    assert time.monotonic() - start < 1
+
+
+def test_docx_member_with_a_bomb_ratio_is_refused() -> None:
+    with pytest.raises(ExtractError, match="zip bomb"):
+        docx_text(_zip_with("word/media/image1.png", chunks=4))
+
+
+def test_docx_member_that_lies_about_its_size_is_refused() -> None:
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as zf:
+        zf.writestr("word/document.xml", b"\0" * 8 * 1024 * 1024)
+    body = out.getvalue()
+    size = struct.pack("<I", 8 * 1024 * 1024)
+    assert body.count(size) == 2  # in the local header and in the central directory
+    lying = body.replace(size, struct.pack("<I", 1000))  # a small member, says the header
+    with pytest.raises(ExtractError, match=r"damaged \.docx member word/document\.xml"):
+        docx_text(lying)
+
+
+@pytest.mark.parametrize(
+    ("body", "error", "message"),
+    [
+        (_zip(["a.txt", "b.xml"]), UnsupportedFormat, "without word/document.xml"),
+        (b"PK\x03\x04broken", ExtractError, "damaged zip"),
+        (_zip(["word/document.xml"]), ExtractError, "unreadable .docx"),
+        (_docx()[:2000], ExtractError, "damaged zip"),
+        (b"<html><body>404</body></html>", UnsupportedFormat, "not a .docx"),
+        (b"", ExtractError, "empty .docx"),
+    ],
+)
+def test_docx_text_refuses_bad_files(body: bytes, error: type[CrawlerError], message: str) -> None:
+    with pytest.raises(error, match=message):
+        docx_text(body)
+
+
+def test_docx_with_broken_xml_gives_the_parser_message() -> None:
+    source = zipfile.ZipFile(io.BytesIO(_docx()))
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w") as zf:
+        for name in source.namelist():
+            data = source.read(name)
+            zf.writestr(name, data[: len(data) // 2] if name == "word/document.xml" else data)
+    with pytest.raises(ExtractError, match="XMLSyntaxError"):
+        docx_text(out.getvalue())
+
+
+# Hostile PDFs.
+
+
+@pytest.mark.parametrize(
+    ("body", "error", "message"),
+    [
+        (b"<html><body>File not found</body></html>", UnsupportedFormat, "not a PDF"),
+        (b"%PDF-1.7\n" + random.Random(1).randbytes(3000), ExtractError, "unreadable PDF"),
+        (_pdf("Annual work summary")[:300], ExtractError, "unreadable PDF"),
+        (b"  \n", ExtractError, "empty PDF"),
+    ],
+)
+def test_pdf_text_refuses_bad_files(body: bytes, error: type[CrawlerError], message: str) -> None:
+    with pytest.raises(error, match=message):
+        pdf_text(body)
+
+
+def test_pdf_text_reads_at_most_max_pages(caplog: pytest.LogCaptureFixture) -> None:
+    text = pdf_text(_pdf("Page", pages=office.MAX_PDF_PAGES + 100))
+    assert text.split("\n\n") == ["Page"] * office.MAX_PDF_PAGES
+    assert "600 pages: reading the first 500" in caplog.text
+
+
+def test_pdf_text_stops_at_the_text_limit(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(office, "MAX_TEXT_CHARS", 10)
+    assert pdf_text(_pdf("Twelve chars", pages=3)) == "Twelve cha"
+
+
+def test_pdf_text_stops_when_out_of_time(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(office, "PDF_SECONDS", 0.0)
+    assert pdf_text(_pdf("Page", pages=3)) == "Page"
+
+
+def test_pdf_text_keeps_pypdf_warnings_out_of_the_log(caplog: pytest.LogCaptureFixture) -> None:
+    broken_xref = _pdf("Annual work summary").replace(b"startxref\n", b"startxref\n9")
+    with caplog.at_level(logging.WARNING):
+        assert pdf_text(broken_xref) == "Annual work summary"
+    assert not [r for r in caplog.records if r.name.startswith("pypdf")]
