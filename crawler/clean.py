@@ -57,7 +57,12 @@ _REFLOW_FULL_SHARE = 0.4  # ...and this share of the lines must be full
 _LINE_KEYS = {
     "name", "pattern", "also", "max_len", "min_hits", "where", "flag", "examples", "keep",
 }  # fmt: skip
-FLAGS = ("truncated",)  # what a removed line can tell about the text it was wrapped around
+# What a removed line can tell about the text it was wrapped around: "truncated" (the
+# preview stops before the document does), "title" (the line names the document).
+FLAGS = ("truncated", "title")
+_TITLE_LABELS = re.compile(r"[【\[]\s*\d+\s*字\s*[】\]]|\s*第\s*\d+\s*页$")
+_TITLE_TAIL_MIN = 8  # characters a heading must share with the title's end to count as it
+_TITLE_EXTENSION = re.compile(r"\.(docx?|pdf|pptx?|xlsx?|wps|txt|rtf)$", re.I)
 _STRIP_KEYS = {"name", "pattern", "examples", "keep"}
 _BLOCK_KEYS = {"name", "header", "item", "vocabulary", "max_item_len"}
 _CUT_KEYS = {"name", "pattern", "max_len", "examples", "keep"}
@@ -358,8 +363,11 @@ def _drop_blocks(lines: list[str], rules: Rules) -> list[str]:
     return [line for i, line in enumerate(lines) if i not in drop]
 
 
-def _drop_lines(lines: list[str], rules: Rules, flags: set[str]) -> list[str]:
-    """Remove lines matched by a line rule (head rules only near the top); collect flags."""
+def _drop_lines(lines: list[str], rules: Rules, flags: dict[str, str]) -> list[str]:
+    """Remove lines matched by a line rule (head rules only near the top).
+
+    `flags` collects, for each flag a removing rule carries, the first line that raised it.
+    """
     out = []
     for index, line in enumerate(lines):
         simple = _simplified(line)
@@ -376,7 +384,7 @@ def _drop_lines(lines: list[str], rules: Rules, flags: set[str]) -> list[str]:
         else:
             logger.debug("chrome rule %s removed %r", hit.name, line[:60])
             if hit.flag:
-                flags.add(hit.flag)
+                flags.setdefault(hit.flag, line)
     return out
 
 
@@ -515,8 +523,7 @@ def _drop_title(lines: list[str], title: str | None, rules: Rules) -> tuple[list
             del out[index]
             continue
         for title_key in keys:
-            if title_key and key.startswith(title_key) and len(key) > len(title_key):
-                out[index] = _strip_title_prefix(out[index], title_key)
+            out[index] = _strip_title_prefix(out[index], title_key)
         index += 1
     return out, found
 
@@ -524,7 +531,11 @@ def _drop_title(lines: list[str], title: str | None, rules: Rules) -> tuple[list
 def _strip_title_prefix(line: str, title_key: str) -> str:
     """Remove a title glued to the start of the first body line ('标题 一、…')."""
     parts = line.split(" ", 1)
-    if len(parts) == 2 and _title_key(parts[0]) == title_key:
+    if len(parts) < 2:
+        return line
+    key = _title_key(parts[0])
+    # the title itself, or its tail when the heading leaves out the year ('2023年' + heading)
+    if key == title_key or (len(key) >= _TITLE_TAIL_MIN and title_key.endswith(key)):
         return parts[1]
     return line
 
@@ -550,7 +561,7 @@ class Cleaned:
 def clean_text(text: str, *, title: str | None = None, rules: Rules | None = None) -> Cleaned:
     """The report body of extracted text (chrome lines out, one paragraph a line), with flags."""
     rules = rules or load_rules()
-    flags: set[str] = set()
+    flags: dict[str, str] = {}
     lines = list(_split(text))
     lines = _strip_spans(lines, rules)
     lines = _drop_blocks(lines, rules)
@@ -558,8 +569,17 @@ def clean_text(text: str, *, title: str | None = None, rules: Rules | None = Non
     lines = _cut_tail(lines, rules)
     lines = _join_markers(lines)
     lines = _reflow(lines)
-    lines, found = _drop_title(lines, title, rules)
+    named = title if title is not None or "title" not in flags else _title_of(flags["title"])
+    lines, found = _drop_title(lines, named, rules)
+    if title is None:
+        found = found or named
     return Cleaned("\n".join(lines), frozenset(flags), found)
+
+
+def _title_of(line: str) -> str | None:
+    """The document name in a chrome line that names it (a file name, a word-count label)."""
+    name = _TITLE_EXTENSION.sub("", _TITLE_LABELS.sub("", line)).strip(" 》《")
+    return name or None
 
 
 def clean(text: str, *, title: str | None = None, rules: Rules | None = None) -> str:

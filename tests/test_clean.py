@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from crawler.clean import clean, load_rules, parse_rules, strip_ruby
+from crawler.clean import clean, clean_text, load_rules, parse_rules, strip_ruby
 from crawler.errors import RulesError
 from crawler.extract import extract
 
@@ -466,3 +466,30 @@ def test_short_lines_of_normal_text_not_joined():
         "继续深化改革。",
     ] * 3
     assert clean("\n".join(lines)) == "\n".join(lines)
+
+
+# ------------------------------------------------------------------ titles found in chrome
+
+
+@pytest.mark.parametrize(
+    ("chrome", "title"),
+    [
+        ("2023年区卫生健康局年度工作报告.docx", "2023年区卫生健康局年度工作报告"),
+        ("某县卫健委2024年工作总结【3560字】", "某县卫健委2024年工作总结"),
+        ("区卫生健康局工作计划.pdf 第1页", "区卫生健康局工作计划"),
+    ],
+)
+def test_title_named_by_a_chrome_line(chrome, title):
+    cleaned = clean_text(f"登录下载\n{chrome}\n{BODY}")
+    assert cleaned.text == BODY
+    assert cleaned.title == title
+
+
+def test_given_title_wins_over_chrome_line():
+    cleaned = clean_text(f"某某工作总结.docx\n{BODY}", title="页面标题")
+    assert cleaned.title is None and cleaned.text == BODY
+
+
+def test_heading_without_year_glued_to_first_line_removed():
+    text = f"2023年区卫生健康局年度工作报告.docx\n区卫生健康局年度工作报告 一、主要工作 {BODY}"
+    assert clean(text) == f"一、主要工作 {BODY}"
