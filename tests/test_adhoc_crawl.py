@@ -99,6 +99,14 @@ def build_site(root: Path, corpus: Path) -> dict[str, list[str]]:
         (root / attachment.lstrip("/")).write_bytes(word_file(["\r".join([title, *body]) + "\r"]))
         expected[name] = [attachment]
         list_items.append(f'<li><a href="{stub}">{title}</a><span>2024-02-2{i}</span></li>')
+    # pages that cannot be processed: binary bytes behind an .html name, an empty page
+    png = b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR" + bytes(range(256)) * 8
+    broken = {"/gzzj/202403/t20240301_4000.html": png, "/gzzj/202403/t20240302_4001.html": b""}
+    for path, body in broken.items():
+        (root / path.lstrip("/")).parent.mkdir(parents=True, exist_ok=True)
+        (root / path.lstrip("/")).write_bytes(body)
+        list_items.append(f'<li><a href="{path}">2024年工作总结</a></li>')
+    expected["broken"] = list(broken)
     # the first report again, in the 计划总结 column
     title, body = report_lines(REPORTS[0])
     again = "/jhzj/t20240201_2000.html"
@@ -193,6 +201,13 @@ def test_adhoc_crawl_archives_every_report_once(gov_site, tmp_path: Path) -> Non
     assert not sighted & {base + p for p in expected["news"]}
     encodings = dict(conn.execute("SELECT url, encoding FROM sightings"))
     assert encodings[base + expected[REPORTS[1]][0]] == "gb18030"
+    failed = {
+        url: (stage, capture)
+        for url, stage, capture in conn.execute("SELECT url, stage, capture_sha256 FROM failures")
+    }
+    png, empty = (base + p for p in expected["broken"])
+    assert failed[png][0] == "decode" and failed[png][1]  # the bytes are kept for later
+    assert failed[empty][0] in ("decode", "extract")
     for doc_id in found.values():
         text = conn.execute("SELECT text FROM documents WHERE id = ?", (doc_id,)).fetchone()[0]
         assert "\ufffd" not in text
