@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import json
 import logging
 import sqlite3
 import zlib
@@ -49,6 +50,22 @@ class Sighting:
     etag: str | None = None
     last_modified: str | None = None
     referer: str | None = None
+
+
+@dataclass(frozen=True)
+class Refiled:
+    """One sighting's re-derived text and fields (see `Archive.refile`)."""
+
+    sighting_id: int
+    document_id: int  # the document it belonged to
+    keeps_id: bool  # its new text may replace that document's text in place
+    text: str
+    fields: Mapping[str, Any]
+    fetched_at: str
+    encoding: str | None = None
+    encoding_source: str | None = None
+    page_title: str | None = None
+    published: str | None = None
 
 
 @dataclass(frozen=True)
@@ -162,47 +179,177 @@ class Archive:
 
         Everything happens in one transaction, so a crash leaves either all or nothing.
         """
-        sha = text_sha256(text)
+        with self.conn:
+            capture = self._store_capture(body, sighting.content_type) if body is not None else None
+            return self._add_document(text, fields, sighting, run_id, capture)
+
+    def _add_document(
+        self,
+        text: str,
+        fields: Mapping[str, Any],
+        sighting: Sighting,
+        run_id: int | None,
+        capture: str | None,
+    ) -> Added:
+        """`add_document` inside the caller's transaction, the capture already stored."""
+        document_id, new = self._document_for(text, fields, sighting.fetched_at)
+        values = asdict(sighting)
+        values.update(document_id=document_id, run_id=run_id, capture_sha256=capture)
+        cols = ", ".join(values)
+        marks = ", ".join("?" for _ in values)
+        cur = self.conn.execute(
+            f"INSERT INTO sightings ({cols}) VALUES ({marks})", tuple(values.values())
+        )
+        return Added(document_id=document_id, new=new, sighting_id=int(cur.lastrowid or 0))
+
+    def _document_for(
+        self, text: str, fields: Mapping[str, Any], seen: str
+    ) -> tuple[int, bool]:
+        """The id of the document holding `text` (inserted if new) and whether it is new."""
         unknown = set(fields) - set(DOCUMENT_FIELDS)
         if unknown:
             raise ArchiveError(f"unknown document fields: {', '.join(sorted(unknown))}")
-        with self.conn:
-            capture = self._store_capture(body, sighting.content_type) if body is not None else None
-            row = self.conn.execute("SELECT id FROM documents WHERE sha256 = ?", (sha,)).fetchone()
-            new = row is None
-            if new:
-                values = {f: fields.get(f) for f in DOCUMENT_FIELDS}
-                values.update(
-                    text=text,
-                    sha256=sha,
-                    chars=len(text),
-                    text_simplified=to_simplified(text),
-                    first_seen=sighting.fetched_at,
-                    last_seen=sighting.fetched_at,
-                )
-                cols = ", ".join(values)
-                marks = ", ".join("?" for _ in values)
-                cur = self.conn.execute(
-                    f"INSERT INTO documents ({cols}) VALUES ({marks})", tuple(values.values())
-                )
-                document_id = int(cur.lastrowid or 0)
-                self.conn.execute(
-                    "UPDATE documents SET cluster_id = ? WHERE id = ?", (document_id, document_id)
-                )
-            else:
-                document_id = int(row[0])
-                self.conn.execute(
-                    "UPDATE documents SET last_seen = max(last_seen, ?) WHERE id = ?",
-                    (sighting.fetched_at, document_id),
-                )
-            values = asdict(sighting)
-            values.update(document_id=document_id, run_id=run_id, capture_sha256=capture)
-            cols = ", ".join(values)
-            marks = ", ".join("?" for _ in values)
-            cur = self.conn.execute(
-                f"INSERT INTO sightings ({cols}) VALUES ({marks})", tuple(values.values())
+        sha = text_sha256(text)
+        row = self.conn.execute("SELECT id FROM documents WHERE sha256 = ?", (sha,)).fetchone()
+        if row is not None:
+            self.conn.execute(
+                "UPDATE documents SET first_seen = min(first_seen, ?),"
+                " last_seen = max(last_seen, ?) WHERE id = ?",
+                (seen, seen, row[0]),
             )
-        return Added(document_id=document_id, new=new, sighting_id=int(cur.lastrowid or 0))
+            return int(row[0]), False
+        values = {f: fields.get(f) for f in DOCUMENT_FIELDS}
+        values.update(self._text_columns(text), first_seen=seen, last_seen=seen)
+        cols = ", ".join(values)
+        marks = ", ".join("?" for _ in values)
+        cur = self.conn.execute(
+            f"INSERT INTO documents ({cols}) VALUES ({marks})", tuple(values.values())
+        )
+        document_id = int(cur.lastrowid or 0)
+        self.conn.execute(
+            "UPDATE documents SET cluster_id = ? WHERE id = ?", (document_id, document_id)
+        )
+        return document_id, True
+
+    @staticmethod
+    def _text_columns(text: str) -> dict[str, Any]:
+        """The columns computed from a document's text."""
+        return {
+            "text": text,
+            "sha256": text_sha256(text),
+            "chars": len(text),
+            "text_simplified": to_simplified(text),
+        }
+
+    # reprocessing -----------------------------------------------------------------------
+    def captured_sightings(self) -> list[dict[str, Any]]:
+        """Every sighting whose raw bytes are kept, with their content type; by document."""
+        cur = self.conn.execute(
+            "SELECT s.id, s.document_id, s.url, s.source, s.fetched_at, s.capture_sha256,"
+            " coalesce(s.content_type, c.content_type) AS content_type FROM sightings s"
+            " JOIN captures c ON c.sha256 = s.capture_sha256 ORDER BY s.document_id, s.id"
+        )
+        names = [d[0] for d in cur.description]
+        return [dict(zip(names, row, strict=True)) for row in cur]
+
+    def refile(self, moves: list[Refiled]) -> None:
+        """Give one document's sightings their re-derived texts and fields, in one transaction.
+
+        A sighting whose new text is another document's moves there; the first sighting's
+        new text replaces its document's text when no other document holds it (ids stay).
+        Documents left without sightings are removed: their text is in their captures.
+        """
+        with self.conn:
+            for move in moves:
+                current = self.conn.execute(
+                    "SELECT document_id FROM sightings WHERE id = ?", (move.sighting_id,)
+                ).fetchone()
+                if current is None:
+                    continue
+                target = self._refile_target(current[0], move)
+                self.conn.execute(
+                    "UPDATE sightings SET document_id = ?, encoding = ?, encoding_source = ?,"
+                    " page_title = ?, published = ? WHERE id = ?",
+                    (target, move.encoding, move.encoding_source, move.page_title,
+                     move.published, move.sighting_id),
+                )  # fmt: skip
+            self.conn.execute(
+                "DELETE FROM documents WHERE id NOT IN (SELECT document_id FROM sightings)"
+                " AND id IN (SELECT value FROM json_each(?))",
+                (json.dumps(sorted({m.document_id for m in moves})),),
+            )
+
+    def _refile_target(self, document_id: int, move: Refiled) -> int:
+        """The document a re-derived sighting belongs to, updated with the new fields."""
+        sha = text_sha256(move.text)
+        row = self.conn.execute("SELECT id FROM documents WHERE sha256 = ?", (sha,)).fetchone()
+        columns = {f: move.fields.get(f) for f in DOCUMENT_FIELDS}
+        if row is None and move.keeps_id:
+            columns.update(self._text_columns(move.text))
+            target = document_id
+        elif row is None:
+            target, _ = self._document_for(move.text, move.fields, move.fetched_at)
+            return target
+        else:
+            target = int(row[0])
+        assignments = ", ".join(f"{c} = ?" for c in columns)
+        self.conn.execute(
+            f"UPDATE documents SET {assignments} WHERE id = ?", (*columns.values(), target)
+        )
+        return target
+
+    def promote(
+        self,
+        table: str,
+        row_id: int,
+        *,
+        text: str,
+        fields: Mapping[str, Any],
+        sighting: Sighting,
+        run_id: int | None,
+        capture: str | None,
+    ) -> Added:
+        """Archive a skipped or failed page as a document and drop its old row, atomically."""
+        if table not in ("skipped", "failures"):
+            raise ArchiveError(f"cannot promote rows of {table}")
+        with self.conn:
+            added = self._add_document(text, fields, sighting, run_id, capture)
+            self.conn.execute(f"DELETE FROM {table} WHERE id = ?", (row_id,))
+        return added
+
+    def failure_to_skipped(
+        self, row_id: int, title: str | None, reason: str, score: float | None
+    ) -> None:
+        """A failed page that can now be read but is no work document becomes a skipped one."""
+        with self.conn:
+            self.conn.execute(
+                "INSERT INTO skipped (run_id, source, url, title, reason, score, capture_sha256,"
+                " at) SELECT run_id, source, url, ?, ?, ?, capture_sha256, at FROM failures"
+                " WHERE id = ?",
+                (title, reason, score, row_id),
+            )
+            self.conn.execute("DELETE FROM failures WHERE id = ?", (row_id,))
+
+    def captured_rows(self, table: str) -> list[dict[str, Any]]:
+        """Skipped or failed pages whose bytes are kept (failures at the fetch stage excluded)."""
+        if table not in ("skipped", "failures"):
+            raise ArchiveError(f"no captured rows in {table}")
+        where = " AND t.stage != 'fetch'" if table == "failures" else ""
+        cur = self.conn.execute(
+            f"SELECT t.id, t.run_id, t.url, t.source, t.at, t.capture_sha256, c.content_type"
+            f" FROM {table} t JOIN captures c ON c.sha256 = t.capture_sha256"
+            f" WHERE 1 = 1{where} ORDER BY t.id"
+        )
+        names = [d[0] for d in cur.description]
+        return [dict(zip(names, row, strict=True)) for row in cur]
+
+    def update_skipped(self, row_id: int, title: str | None, reason: str, score: float) -> None:
+        """Record a re-derived verdict on a skipped page."""
+        with self.conn:
+            self.conn.execute(
+                "UPDATE skipped SET title = ?, reason = ?, score = ? WHERE id = ?",
+                (title, reason, score, row_id),
+            )
 
     def add_skipped(
         self,

@@ -240,6 +240,39 @@ def stats(db: Path, as_json: bool) -> None:
 
 
 @cli.command()
+@db_option
+@click.option("--no-progress", is_flag=True, help="No progress line on stderr.")
+def reprocess(db: Path, no_progress: bool) -> None:
+    """Re-derive text and metadata of the whole archive from its kept raw bytes."""
+    from archive.store import Archive
+    from crawler.reprocess import reprocess as run
+
+    if not db.exists():
+        raise click.ClickException(f"{db}: no archive here (run `crawler demo` or `crawler crawl`)")
+
+    def progress(stage: str, done: int, total: int) -> None:
+        if not no_progress and (done == total or done % 100 == 0):
+            end = "\n" if done == total else ""
+            click.echo(f"\rreprocessing {stage}: {done}/{total}", err=True, nl=False)
+            click.echo(end, err=True, nl=False)
+
+    with Archive(db) as archive:
+        result = run(archive, progress)
+    click.echo(f"sightings re-derived   {result.sightings} ({result.texts_changed} new texts)")
+    click.echo(f"documents              {result.documents_before} -> {result.documents_after}")
+    click.echo(f"now not work documents {result.now_irrelevant} (kept, relevant = 0)")
+    click.echo(f"skipped now archived   {result.skipped_archived}")
+    click.echo(
+        f"failures now read      {result.failures_archived + result.failures_skipped}"
+        f" ({result.failures_archived} archived, {result.failures_skipped} skipped)"
+    )
+    if result.errors:
+        click.echo(f"could not reprocess    {len(result.errors)} (left as they were)")
+        for url, reason in result.errors[:10]:
+            click.echo(f"  {url}: {reason}")
+
+
+@cli.command()
 def sources() -> None:
     """List the site profiles with their schedules."""
     from spiders.profiles import load_profiles, profiles_dir
