@@ -202,9 +202,7 @@ class Archive:
         )
         return Added(document_id=document_id, new=new, sighting_id=int(cur.lastrowid or 0))
 
-    def _document_for(
-        self, text: str, fields: Mapping[str, Any], seen: str
-    ) -> tuple[int, bool]:
+    def _document_for(self, text: str, fields: Mapping[str, Any], seen: str) -> tuple[int, bool]:
         """The id of the document holding `text` (inserted if new) and whether it is new."""
         unknown = set(fields) - set(DOCUMENT_FIELDS)
         if unknown:
