@@ -1,15 +1,18 @@
-"""Tests for crawler.extract: golden pages, selectors, ruby, titles, real pages."""
+"""Tests for crawler.extract: golden pages, selectors, ruby, titles, robustness, real pages."""
 
 # ruff: noqa: E501  (long Chinese data lines)
 from __future__ import annotations
 
+import contextlib
 import json
+import random
+from collections import Counter
 from pathlib import Path
 
 import pytest
 
 from crawler.decode import decode
-from crawler.errors import ExtractError
+from crawler.errors import CrawlerError, ExtractError
 from crawler.extract import Extracted, Selectors, extract, strip_site_suffix
 
 GOLDEN = Path(__file__).resolve().parent / "pages" / "extract"
@@ -112,10 +115,19 @@ def test_strip_site_suffix(raw, expected):
     assert strip_site_suffix(raw) == expected
 
 
-@pytest.mark.parametrize("html", ["", "   ", "<html><body><script>x()</script></body></html>"])
-def test_no_text_raises(html):
-    with pytest.raises(ExtractError):
-        extract(html)
+@pytest.mark.parametrize(
+    ("html", "reason"),
+    [
+        ("", "empty page"),
+        ("   ", "empty page"),
+        ("\x00\x01\x02", "empty page"),
+        ("<html><body><script>x()</script></body></html>", "no text"),
+        ("<html><body><nav><a href='/'>首页</a></nav><img src='a.png'></body></html>", "no text"),
+    ],
+)
+def test_no_text_raises_with_reason(html, reason):
+    with pytest.raises(ExtractError, match=reason):
+        extract(html, url="http://example.org/a.html")
 
 
 def test_xml_declaration_is_accepted():
@@ -144,6 +156,29 @@ def test_government_article_page(corpus_dir):
     assert "新增本土新冠肺炎确诊病例1661例" in page.text
 
 
+def _char_f1(predicted: str, gold: str) -> float:
+    """Multiset F1 over non-whitespace characters (the benchmark's measure)."""
+    pred = Counter(ch for ch in predicted if not ch.isspace())
+    ref = Counter(ch for ch in gold if not ch.isspace())
+    overlap = sum((pred & ref).values())
+    if not overlap:
+        return 0.0
+    precision, recall = overlap / sum(pred.values()), overlap / sum(ref.values())
+    return 2 * precision * recall / (precision + recall)
+
+
+@pytest.mark.parametrize(("name", "floor"), [("article", 0.93), ("forum", 0.8)])
+def test_magic_html_mean_f1(corpus_dir, name, floor):
+    base = corpus_dir / "magic-html/benchmark/data" / name
+    gold = json.loads((base / "base.json").read_text(encoding="utf-8"))
+    scores = []
+    for page_id, entry in gold.items():
+        path = base / "htmls" / f"{page_id}.html"
+        if path.is_file():
+            scores.append(_char_f1(extract(decode(path.read_bytes()).text).text, entry["content"]))
+    assert sum(scores) / len(scores) > floor
+
+
 def test_magic_html_articles_mostly_found(corpus_dir):
     base = corpus_dir / "magic-html/benchmark/data/article"
     gold = json.loads((base / "base.json").read_text(encoding="utf-8"))
@@ -158,3 +193,137 @@ def test_magic_html_articles_mostly_found(corpus_dir):
         hits += first in text
     assert total == 54
     assert hits / total > 0.8
+
+
+# -- robustness: deep nesting, huge pages, garbage --------------------------------------
+
+BODY = "全年完成基本公共卫生服务项目考核，居民健康素养水平达到28%，较上年提高3个百分点。"
+
+
+def test_deeply_nested_tables():
+    html = "<html><body>" + "<table><tr><td>" * 5000 + BODY + "</td></tr></table>" * 5000
+    html += f"<p>表格之后的一段文字，也应当保留下来：{BODY}{BODY}</p></body></html>"
+    text = extract(html).text
+    assert BODY in text
+    assert "表格之后的一段文字" in text
+
+
+@pytest.mark.parametrize("closed", [True, False])
+def test_deeply_nested_divs(closed):
+    html = "<html><body>" + "<div>" * 100_000 + BODY
+    if closed:
+        html += (
+            "</div>" * 100_000
+            + f"<p>嵌套之后的一段文字，也应当保留下来：{BODY}{BODY}</p></body></html>"
+        )
+    text = extract(html).text
+    assert BODY in text
+    assert not closed or "嵌套之后的一段文字" in text
+
+
+def test_nesting_deeper_than_kept_keeps_text_and_lines():
+    inner = "<p>第一段文字，足够长的一句话。</p><p>第二段文字，足够长的一句话。</p>"
+    html = "<html><body>" + "<div><span>" * 400 + inner + "</span></div>" * 400 + "</body></html>"
+    assert extract(html).text == "第一段文字，足够长的一句话。\n第二段文字，足够长的一句话。"
+
+
+def test_huge_page_is_cut_at_the_element_limit(caplog):
+    row = f'<div class="item"><p>{BODY}</p><a href="/x">相关链接</a></div>\n'
+    html = "<html><head><title>大页面</title></head><body>" + row * (
+        20_000_000 // len(row.encode())
+    )
+    html += "</body></html>"
+    assert len(html.encode()) > 19_000_000
+    with caplog.at_level("WARNING", logger="crawler.extract"):
+        page = extract(html)
+    assert page.text.startswith(BODY)
+    assert "ignoring the rest" in caplog.text
+    assert page.text.count(BODY) < html.count(BODY)  # bounded work: the tail was not read
+
+
+def test_huge_text_node_and_attribute_do_not_hide_text():
+    pre = "<pre>" + (BODY + "\n") * 120_000 + "</pre>"
+    image = '<img src="data:image/png;base64,' + "A" * 12_000_000 + '">'
+    html = f"<html><body>{pre}{image}<p>图片之后的一段文字，足够长的一句话。</p></body></html>"
+    text = extract(html).text
+    assert text.count(BODY) == 120_000
+    assert text.endswith("图片之后的一段文字，足够长的一句话。")
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_binary_garbage_gives_text_or_extract_error(seed):
+    data = random.Random(seed).randbytes(300_000)
+    texts = [
+        data.decode("latin-1"),
+        data.decode("utf-8", "replace"),
+        data.decode("utf-16-le", "replace"),
+    ]
+    with contextlib.suppress(CrawlerError):  # decode() refuses bytes it finds binary
+        texts.append(decode(data).text)
+    for text in texts:
+        try:
+            page = extract(text)
+        except ExtractError:
+            continue
+        assert page.text
+
+
+def test_controls_and_surrogates_are_ignored():
+    html = "<html><body><p>正文\x00内容\ud800，一句\x1b完整的话。</p></body></html>"
+    assert extract(html).text == "正文内容，一句完整的话。"
+
+
+# -- repeated structure: posts, replies, teasers ----------------------------------------
+
+
+def _thread(posts: list[str], extra: str = "") -> str:
+    """A forum thread page: each post with an author panel, a date line and a reply button."""
+    items = "".join(
+        f'<div class="post" id="post_{i}"><div class="author"><a href="/u/{i}">用户{i}</a>'
+        f'<span class="date">2024-05-{i + 10} 10:00</span></div>'
+        f'<div class="post-body">{body}</div><a class="btn" href="/reply/{i}">回复</a></div>'
+        for i, body in enumerate(posts)
+    )
+    return (
+        "<html><head><title>帖子 - 论坛</title></head><body>"
+        '<div class="menu"><a href="/">首页</a><a href="/f">论坛</a></div>'
+        f'<div class="thread">{items}</div>{extra}'
+        '<div class="copyright">版权所有，客服电话：400-000-0000。</div></body></html>'
+    )
+
+
+def test_forum_posts_are_taken_together_without_author_lines():
+    posts = [
+        "卫生院的家庭医生签约服务怎么考核？请了解的朋友说说，谢谢。",
+        "我们这里按签约人数和随访次数考核，年底还有群众满意度调查。",
+        "同问",
+        "有的地方还看慢病控制率，比如血压、血糖的达标情况。",
+    ]
+    text = extract(_thread(posts)).text
+    assert text.splitlines() == posts
+
+
+def test_posts_together_beat_a_block_longer_than_each():
+    posts = ["请问体检报告多久能出来？有没有加急的办法？", "一般三到五个工作日，加急要问体检中心。"]
+    about = "<div class='about'><p>本站内容仅供参考，不能代替医生的诊断和治疗，如有疑问，请及时就医。</p></div>"
+    assert extract(_thread(posts, extra=about)).text.splitlines() == posts
+
+
+def test_teaser_list_is_not_taken_for_the_article():
+    teasers = "".join(
+        f'<li class="card"><h3><a href="/news/{i}.html">第{i}条推荐新闻的标题写得比较长一些</a></h3>'
+        f"<p>{BODY}{BODY}</p></li>"
+        for i in range(8)
+    )
+    html = (
+        "<html><body><div class='article'><h1>短消息标题</h1>"
+        "<p>今天召开了全市卫生健康工作会议，部署了今年的重点任务。</p></div>"
+        f"<ul class='feed'>{teasers}</ul></body></html>"
+    )
+    assert extract(html).text == "今天召开了全市卫生健康工作会议，部署了今年的重点任务。"
+
+
+def test_selectors_still_win_on_a_thread():
+    html = _thread(["第一帖的正文内容，足够长的一句话。", "第二帖的正文内容，也足够长。"])
+    page = extract(html, selectors=Selectors(body="#post_1 .post-body"))
+    assert page.text == "第二帖的正文内容，也足够长。"
