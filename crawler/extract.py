@@ -93,6 +93,7 @@ _UNLIKELY = re.compile(
 )
 _MAYBE = re.compile(r"article|body|content|main|text|detail|zoom|editor|news_?con|column", re.I)
 # Names of the parts of a discussion, whose replies are text rather than furniture.
+_SUMMARY = re.compile(r"summary|abstract|lead\b|intro\b|digest|excerpt|daodu|zhaiyao", re.I)
 _DISCUSSION = re.compile(r"comment|repl[yi]|answer|post|discuss|review|thread|floor", re.I)
 _HIDDEN = re.compile(r"display\s*:\s*none", re.I)
 # Sentence punctuation: CJK and Arabic-script marks, and Latin ones followed by a space.
@@ -644,7 +645,27 @@ def _choose(page: _Page) -> list[Element]:
         nodes = _lead(page, nodes, best_total) + nodes
     else:
         nodes = _main_nodes(top, page)
+        nodes = _summary(page, nodes) + nodes
     return nodes + _replies(page, nodes)
+
+
+def _summary(page: _Page, nodes: list[Element]) -> list[Element]:
+    """A lead or abstract named as such, above the main text and outside it (encyclopedias
+    and some news pages put it in the page header)."""
+    start = page.order[nodes[0]]
+    around = {a for n in nodes for a in _self_and_ancestors(n)}
+    found = [
+        el
+        for el, st in page.stats.items()
+        if page.order.get(el, start) < start
+        and el not in around
+        and _SUMMARY.search(_hints(el))
+        and st.total >= 40
+        and st.punct >= 2
+        and _link_density(st) < 0.3
+    ]
+    found.sort(key=lambda el: page.order[el])
+    return _outermost(found)[-1:]  # the nearest above the main text
 
 
 def _lead(page: _Page, nodes: list[Element], total: float) -> list[Element]:

@@ -327,3 +327,18 @@ def test_selectors_still_win_on_a_thread():
     html = _thread(["第一帖的正文内容，足够长的一句话。", "第二帖的正文内容，也足够长。"])
     page = extract(html, selectors=Selectors(body="#post_1 .post-body"))
     assert page.text == "第二帖的正文内容，也足够长。"
+
+
+def test_summary_in_page_header_leads_the_text():
+    body = "".join(f"<p>{BODY}第{n}段。</p>" for n in range(6))
+    html = (
+        "<html><body><div class='header'><h1>某某词条</h1>"
+        "<div class='lemma-summary'>某某，1975年1月28日出生于新加坡，歌手、音乐制作人。</div>"
+        "<div class='share'><a href='/s'>分享</a></div></div>"
+        f"<div class='main'>{body}</div><div class='footer'>版权所有</div></body></html>"
+    )
+    text = extract(html).text
+    assert text.startswith("某某，1975年1月28日出生于新加坡")
+    assert text.count(BODY) == 6 and "分享" not in text
+    # without the name, a header block is not taken
+    assert "1975" not in extract(html.replace("lemma-summary", "box")).text
