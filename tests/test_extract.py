@@ -332,7 +332,7 @@ def test_selectors_still_win_on_a_thread():
 def test_summary_in_page_header_leads_the_text():
     body = "".join(f"<p>{BODY}第{n}段。</p>" for n in range(6))
     html = (
-        "<html><body><div class='header'><h1>某某词条</h1>"
+        "<html><body><div class='poster'><h1>某某词条</h1>"
         "<div class='lemma-summary'>某某，1975年1月28日出生于新加坡，歌手、音乐制作人。</div>"
         "<div class='share'><a href='/s'>分享</a></div></div>"
         f"<div class='main'>{body}</div><div class='footer'>版权所有</div></body></html>"
