@@ -331,14 +331,17 @@ def test_selectors_still_win_on_a_thread():
 
 def test_summary_in_page_header_leads_the_text():
     body = "".join(f"<p>{BODY}第{n}段。</p>" for n in range(6))
+    links = "".join(f"<li><a href='/t/{n}'>相关词条第{n}个</a></li>" for n in range(30))
     html = (
-        "<html><body><div class='poster'><h1>某某词条</h1>"
-        "<div class='lemma-summary'>某某，1975年1月28日出生于新加坡，歌手、音乐制作人。</div>"
-        "<div class='share'><a href='/s'>分享</a></div></div>"
-        f"<div class='main'>{body}</div><div class='footer'>版权所有</div></body></html>"
+        "<html><body><div class='top'><div class='poster'><h1>某某词条</h1><dl><dd>"
+        "<div class='lemma-summary'>某某，1975年1月28日出生于新加坡，歌手、音乐制作人、词曲创作人。"
+        "2000年在新加坡发行首张个人专辑，此后多次获得音乐奖项。</div>"
+        f"</dd></dl></div><ul class='links'>{links}</ul></div>"
+        f"<div class='wrap'><div class='main'>{body}</div><div class='side'><ul>{links}</ul>"
+        "</div></div><div class='footer'>版权所有</div></body></html>"
     )
     text = extract(html).text
     assert text.startswith("某某，1975年1月28日出生于新加坡")
-    assert text.count(BODY) == 6 and "分享" not in text
-    # without the name, a header block is not taken
+    assert text.count(BODY) == 6 and "相关词条" not in text
+    # without a name that says so, a block in the page header is not taken
     assert "1975" not in extract(html.replace("lemma-summary", "box")).text
