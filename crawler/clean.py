@@ -10,7 +10,6 @@ from __future__ import annotations
 import functools
 import logging
 import re
-import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -49,6 +48,10 @@ _CLAUSE_PUNCT = re.compile(r"[。；，,;！？!?]")
 _ITEM_START = re.compile(
     r"^([一二三四五六七八九十]+、|[（(][一二三四五六七八九十\d]+[)）]|\d{1,2}[.、．])"
 )
+_WIDE = re.compile(  # East Asian wide and full-width characters
+    "[\u1100-\u115f\u2e80-\u303e\u3041-\u33ff\u3400-\u4dbf\u4e00-\u9fff\ua000-\ua4cf"
+    "\uac00-\ud7a3\uf900-\ufaff\ufe30-\ufe4f\uff00-\uff60\uffe0-\uffe6\U00020000-\U0003fffd]"
+)
 _REFLOW_MIN_LINES = 6
 _REFLOW_WIDTHS = (24, 120)  # display columns of the fixed-width layouts worth rejoining
 _REFLOW_SLACK = 4  # a line this many columns short of the width still counts as full
@@ -63,7 +66,7 @@ FLAGS = ("truncated", "title")
 _TITLE_LABELS = re.compile(r"[【\[]\s*\d+\s*字\s*[】\]]|\s*第\s*\d+\s*页$")
 _TITLE_TAIL_MIN = 8  # characters a heading must share with the title's end to count as it
 _TITLE_EXTENSION = re.compile(r"\.(docx?|pdf|pptx?|xlsx?|wps|txt|rtf)$", re.I)
-_STRIP_KEYS = {"name", "pattern", "examples", "keep"}
+_STRIP_KEYS = {"name", "pattern", "also", "examples", "keep"}
 _BLOCK_KEYS = {"name", "header", "item", "vocabulary", "max_item_len"}
 _CUT_KEYS = {"name", "pattern", "max_len", "examples", "keep"}
 _SETTINGS = {"head_lines": 3, "cut_after_share": 0.5, "title_max_len": 80}
@@ -316,6 +319,8 @@ def _strip_spans(lines: list[str], rules: Rules) -> list[str]:
         line = strip_ruby(line)
         simple = _simplified(line)
         for rule in rules.strips:
+            if rule.also is not None and not rule.also.search(simple):
+                continue  # the cheap test first: `also` names what the span must hold
             if rule.pattern.search(simple):
                 if simple == line:
                     line = rule.pattern.sub("", line)
@@ -465,7 +470,7 @@ def _join_markers(lines: list[str]) -> list[str]:
 
 def _display_width(line: str) -> int:
     """Columns a line takes in a fixed-width layout: wide (CJK) characters count two."""
-    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in line)
+    return len(line) + len(_WIDE.findall(line))
 
 
 def _reflow(lines: list[str]) -> list[str]:

@@ -50,7 +50,7 @@ def is_truncated(text: str, *, cut_marker: bool = False) -> bool:
 
 def garbled_share(text: str) -> float:
     """Share of non-whitespace characters damaged by encoding errors (0.0 to 1.0)."""
-    total = len(text) - sum(1 for ch in text if ch.isspace())
+    total = len("".join(text.split()))
     if total == 0:
         return 0.0
     damaged = sum(len(m.group(0)) for m in _DAMAGE.finditer(text))

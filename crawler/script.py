@@ -21,12 +21,13 @@ def _converter(config: str) -> OpenCC:
 
 
 def _changed(text: str, config: str) -> int:
-    """How many characters of `text` the conversion `config` changes."""
-    converted = _converter(config).convert(text)
-    if len(converted) != len(text):  # a phrase mapping changed the length: compare per character
-        conv = _converter(config).convert
-        return sum(1 for ch in set(text) if conv(ch) != ch)
-    return sum(1 for a, b in zip(text, converted, strict=True) if a != b)
+    """How many characters of `text` the conversion `config` changes, one by one."""
+    chars = sorted(set(text))
+    converted = _converter(config).convert("\n".join(chars)).split("\n")
+    if len(converted) != len(chars):  # a mapping ate a separator: convert one at a time
+        converted = [_converter(config).convert(ch) for ch in chars]
+    changed = {ch for ch, new in zip(chars, converted, strict=True) if new != ch}
+    return sum(1 for ch in text if ch in changed)
 
 
 def detect_script(text: str) -> str:
