@@ -26,8 +26,16 @@ _DOCUMENT_COLUMNS_V1 = {
     "first_seen": str,
     "last_seen": str,
 }
-# v2: quality flags and the simplified-script text (for search and deduplication)
-_DOCUMENT_COLUMNS_V2 = {"truncated": int, "garbled": float, "text_simplified": str}
+# v2: quality flags, the division code, and the simplified-script text (for search and
+# deduplication); `crawler reprocess` fills spun and division_code in for older rows
+_DOCUMENT_COLUMNS_V2 = {
+    "truncated": int,
+    "garbled": float,
+    "spun": int,
+    "spun_score": float,
+    "division_code": str,
+    "text_simplified": str,
+}
 DOCUMENT_COLUMNS = {**_DOCUMENT_COLUMNS_V1, **_DOCUMENT_COLUMNS_V2}
 
 

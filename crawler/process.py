@@ -55,6 +55,9 @@ class Page:
             "script": d.script,
             "is_template": int(d.is_template),
             "relevant": int(self.relevance.relevant),
+            "division_code": d.division_code,
+            "spun": int(d.spun),
+            "spun_score": d.spun_score,
             "truncated": int(self.truncated),
             "garbled": self.garbled,
         }

@@ -2,22 +2,106 @@
 
 from __future__ import annotations
 
+import tomllib
+from dataclasses import fields
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from crawler.describe import (
+    Description,
     clean_title,
     describe,
     find_doc_type,
     find_period,
     find_published,
+    find_spun,
     load_vocabulary,
     lookup_region,
+    vocabulary,
 )
 from crawler.errors import RulesError
+from crawler.process import process
+from crawler.regions import common_province, gazetteer, load_gazetteer, narrow, resolve
 
 BODY = "一、主要工作\n（一）医疗服务能力提升。\n（二）公共卫生服务加强。\n二、下一步工作打算\n"
+LABELED = Path(__file__).resolve().parent / "pages" / "describe" / "labeled.toml"
+CASES = tomllib.loads(LABELED.read_text(encoding="utf-8"))["case"]
+DEFAULTS = {"script": "simplified", "is_template": False, "spun": False}
+FIELDS = {f.name for f in fields(Description)}
+
+
+def expected(case: dict[str, Any]) -> dict[str, Any]:
+    """The fields a labeled case asserts, with defaults and the fields listed as `none`."""
+    want = dict(DEFAULTS)
+    want.update({k: v for k, v in case["expect"].items() if k != "none"})
+    want.update(dict.fromkeys(case["expect"].get("none", [])))
+    return want
+
+
+def describe_case(case: dict[str, Any]) -> Description:
+    return describe(
+        title=case.get("title"),
+        text=case["body"],
+        url=case.get("url"),
+        raw_text=case.get("raw_text"),
+        meta=case.get("meta"),
+        date_text=case.get("date_text"),
+    )
+
+
+def test_labeled_set_is_well_formed() -> None:
+    assert len(CASES) >= 60
+    assert len({c["id"] for c in CASES}) == len(CASES)
+    for case in CASES:
+        assert set(expected(case)) <= FIELDS, case["id"]
+
+
+@pytest.mark.parametrize("case", CASES, ids=[c["id"] for c in CASES])
+def test_labeled_case(case: dict[str, Any]) -> None:
+    d = describe_case(case)
+    want = expected(case)
+    got = {k: getattr(d, k) for k in want}
+    assert got == want
+
+
+# What the whole pipeline (decode → clean → describe) gives for the five seeds.
+SEEDS = {
+    "000": dict(
+        title="2023年区卫生人口计生局年度工作报告", year=2023, period="年度",
+        doc_type="工作报告", agency="区卫生人口计生局", region=None, province=None,
+        division_code=None, script="simplified", is_template=False, spun=True, published=None,
+    ),
+    "001": dict(
+        title="xx县卫健委20xx年工作总结及20xx年工作打算", year=None, period="年度",
+        doc_type="工作总结", agency="县卫健委", region=None, division_code=None,
+        script="simplified", is_template=True, spun=False,
+    ),
+    "002": dict(
+        title="上半年区卫生局工作总结", year=None, period="上半年", doc_type="工作总结",
+        agency="区卫生局", region="成华区", province="四川省", division_code="510108",
+        published="2014-11-13", script="simplified", is_template=False, spun=False,
+    ),
+    "003": dict(
+        year=2018, period="年度", doc_type="讲话", region=None, agency=None,
+        script="traditional", is_template=False, spun=False,
+    ),
+    "004": dict(
+        title="鲤城区卫生健康局2024年上半年工作总结及下一步工作计划", year=2024,
+        period="上半年", doc_type="工作总结", agency="鲤城区卫生健康局", region="鲤城区",
+        province="福建省", division_code="350502", published="2024-06-10",
+        script="traditional", is_template=False, spun=False,
+    ),
+}  # fmt: skip
+
+
+@pytest.mark.parametrize("prefix", sorted(SEEDS))
+def test_seed_through_the_pipeline(corpus_dir: Path, prefix: str) -> None:
+    path = next((corpus_dir / "seeds").glob(f"{prefix}_*.txt"))
+    d = process(path.read_bytes(), url=None, content_type="text/plain").description
+    want = SEEDS[prefix]
+    assert {k: getattr(d, k) for k in want} == want
 
 
 def _seed(corpus_dir: Path, prefix: str) -> str:
@@ -171,11 +255,11 @@ def test_year_from_body_not_from_publication_date() -> None:
 @pytest.mark.parametrize(
     ("title", "region", "province", "agency"),
     [
-        ("鲤城区卫生健康局2024年工作要点", "鲤城区", None, "鲤城区卫生健康局"),
+        ("鲤城区卫生健康局2024年工作要点", "鲤城区", "福建省", "鲤城区卫生健康局"),
         ("泉州市卫健委2024年工作要点", "泉州市", "福建省", "泉州市卫健委"),
         ("福建省卫生健康委员会2023年工作总结", "福建省", "福建省", "福建省卫生健康委员会"),
         ("2023年区卫生局工作总结", None, None, "区卫生局"),
-        ("成华区2014年卫生工作总结", "成华区", None, None),
+        ("成华区2014年卫生工作总结", "成华区", "四川省", None),
         ("xx县卫健委工作总结", None, None, "县卫健委"),
     ],
 )
@@ -191,7 +275,18 @@ def test_region_and_agency(
     [
         ("成都市", ("成都市", "四川省")),
         ("四川省", ("四川省", "四川省")),
-        ("成华区", ("成华区", None)),
+        ("成华区", ("成华区", "四川省")),
+        ("成华", ("成华区", "四川省")),
+        ("鯉城區", ("鲤城区", "福建省")),
+        ("义乌市", ("义乌市", "浙江省")),
+        ("恩施州", ("恩施土家族苗族自治州", "湖北省")),
+        ("朝阳区", ("朝阳区", None)),
+        ("鼓楼区", ("鼓楼区", None)),
+        ("朝阳", (None, None)),
+        ("襄樊市", ("襄樊市", "湖北省")),
+        ("枫林区", ("枫林区", None)),
+        ("郊区", (None, None)),
+        ("两个区", (None, None)),
         ("社区", (None, None)),
         ("示范区", (None, None)),
         ("加快区", (None, None)),
@@ -222,7 +317,9 @@ def test_bundled_vocabulary_loads() -> None:
         ("placeholder = '[xX×]{2,}", "placeholder = '[xX×{2,}", "template.placeholder"),
         ('name = "工作要点"', 'name = "工作要求"', "doc_type[2].name"),
         ("min_chars = 150", 'min_chars = "many"', "relevance.min_chars"),
-        ('"福建省" = [', '"福建省" = [1, ', "provinces.福建省"),
+        ('"效劳" = "服务"', '"效劳" = "效劳"', "spun.pairs.效劳"),
+        ("offset = -1", "offset = 5", "year.from_published[1].offset"),
+        ("figures_min = 3", "figures_min = -3", "template.figures_min"),
     ],
 )
 def test_bad_vocabulary_names_file_and_field(
@@ -246,3 +343,102 @@ def test_unreadable_vocabulary(tmp_path: Path) -> None:
     broken.write_text("[title\n", encoding="utf-8")
     with pytest.raises(RulesError, match="not valid TOML"):
         load_vocabulary(broken)
+
+
+def test_spun_needs_frequent_spun_forms_and_few_normal_ones() -> None:
+    spun = "家庭医生效劳全面推进，夯实根底，方案生育效劳管理加强，签约效劳率提高。" * 3
+    assert find_spun(spun)[0] is True
+    assert find_spun(spun)[1] == 1.0
+    once = "我们提供优质效劳。" + "加强基本公共卫生服务，完善基础设施。" * 20
+    assert find_spun(once)[0] is False
+    mixed = spun + "服务基础计划生育" * 30
+    assert find_spun(mixed)[0] is False
+    assert find_spun(BODY) == (False, 0.0)
+
+
+def test_description_keeps_its_first_ten_fields() -> None:
+    d = Description("t", None, 2023, "年度", "工作总结", None, None, None, "simplified", False)
+    assert (d.division_code, d.spun, d.spun_score) == (None, False, 0.0)
+
+
+def test_unknown_regex_field_is_checked_on_first_use() -> None:
+    vocab = vocabulary()
+    assert vocab.patterns["template.placeholder"].search("xx县")
+    with pytest.raises(RulesError, match=r"title\.nothing"):
+        vocab.patterns["title.nothing"]
+    with pytest.raises(RulesError, match=r"spun\.min_count"):
+        vocab.patterns["spun.min_count"]  # a number, not a regex
+
+
+# --- the gazetteer (crawler/regions.py, crawler/rules/divisions.csv) ---------------------------
+
+
+def test_bundled_gazetteer() -> None:
+    gaz = gazetteer()
+    current = [d for d in gaz.divisions if d.abolished is None]
+    assert sum(d.level == 1 for d in current) == 34
+    assert sum(d.level == 3 for d in current) > 2800
+    (yiwu,) = gaz.named("义乌市")
+    assert (yiwu.code, yiwu.level, yiwu.short) == ("330782", 3, "义乌")
+    assert [a.name for a in gaz.ancestors(yiwu)] == ["金华市", "浙江省"]
+    assert gaz.province(yiwu).name == "浙江省"
+    (xiantao,) = gaz.named("仙桃市")  # a county-level city under its province directly
+    assert [a.name for a in gaz.ancestors(xiantao)] == ["湖北省"]
+    assert [d.name for d in gaz.shortened("延边")] == ["延边朝鲜族自治州"]
+    assert "福州市" in gaz.provinces()["福建省"]
+
+
+def test_renamed_units_point_to_their_successor() -> None:
+    gaz = gazetteer()
+    (wenjiang,) = gaz.named("温江县")
+    assert (wenjiang.abolished, wenjiang.current_code) == (2002, "510115")
+    assert gaz.province(wenjiang).name == "四川省"
+    (xiangfan,) = gaz.named("襄樊市")
+    assert xiangfan.current_code == "420600"
+
+
+def test_same_named_divisions_are_told_apart_by_context() -> None:
+    gaz = gazetteer()
+    chaoyang = gaz.named("朝阳区")
+    assert {d.code for d in chaoyang} == {"110105", "220104"}
+    assert resolve(gaz, chaoyang) is None
+    assert resolve(gaz, chaoyang, "服务首都发展，落实北京市部署").code == "110105"
+    (changchun,) = gaz.named("长春市")
+    assert resolve(gaz, chaoyang, within=[changchun]).code == "220104"
+    gulou = gaz.named("鼓楼区")
+    in_jiangsu = narrow(gaz, gulou, "按照江苏省部署")
+    assert {d.code for d in in_jiangsu} == {"320106", "320302"}
+    assert common_province(gaz, in_jiangsu).name == "江苏省"
+    assert common_province(gaz, gulou) is None
+
+
+def test_abolished_units_give_way_to_those_in_force() -> None:
+    gaz = gazetteer()
+    xinhua = gaz.named("新华区")
+    assert any(d.abolished for d in xinhua)
+    assert all(d.abolished is None for d in narrow(gaz, xinhua, year=2023))
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("code,name,level,parent,short,abolished\n", "missing column 'successor'"),
+        ("code,name,level,parent,short,abolished,successor\n", "no divisions"),
+        ("code,name,level,parent,short,abolished,successor\n3505,鲤城区,3,,,,\n", "line 2"),
+        ("code,name,level,parent,short,abolished,successor\n350502,鲤城区,4,,,,\n", "'level'"),
+        ("code,name,level,parent,short,abolished,successor\n350502,,3,,,,\n", "'name'"),
+        ("code,name,level,parent,short,abolished,successor\n350502,鲤城区,3,,,20x,\n", "year"),
+    ],
+)
+def test_bad_divisions_file_names_file_and_line(tmp_path: Path, text: str, message: str) -> None:
+    bad = tmp_path / "divisions.csv"
+    bad.write_text(text, encoding="utf-8")
+    with pytest.raises(RulesError) as info:
+        load_gazetteer(bad)
+    assert str(bad) in str(info.value)
+    assert message in str(info.value)
+
+
+def test_unreadable_divisions_file(tmp_path: Path) -> None:
+    with pytest.raises(RulesError, match="cannot read"):
+        load_gazetteer(tmp_path / "missing.csv")
