@@ -166,24 +166,6 @@ _SCHEMA: dict[str, str] = {
 }
 
 
-class _Compiled(Mapping[str, Any]):
-    """Regex fields by dotted name: those in _SCHEMA compiled on load, others on first use."""
-
-    def __init__(self, data: Mapping[str, Any], path: Path, kind: str, loaded: dict) -> None:
-        self._data, self._path, self._kind, self._cache = data, path, kind, loaded
-
-    def __getitem__(self, dotted: str) -> Any:
-        if dotted not in self._cache:
-            self._cache[dotted] = _check(self._data, dotted, self._kind, self._path)
-        return self._cache[dotted]
-
-    def __iter__(self) -> Any:
-        return iter(self._cache)
-
-    def __len__(self) -> int:
-        return len(self._cache)
-
-
 def _field(data: Mapping[str, Any], dotted: str, path: Path) -> Any:
     """The value at `dotted` in `data`, or RulesError naming the file and the field."""
     node: Any = data
@@ -307,12 +289,8 @@ def load_vocabulary(path: Path | str | None = None) -> Vocabulary:
         data=data,
         doc_types=tuple(doc_types),
         periods=tuple(periods),
-        patterns=_Compiled(
-            data, path, "regex", {k: v for k, v in checked.items() if _SCHEMA[k] == "regex"}
-        ),
-        pattern_lists=_Compiled(
-            data, path, "regexes", {k: v for k, v in checked.items() if _SCHEMA[k] == "regexes"}
-        ),
+        patterns={k: v for k, v in checked.items() if _SCHEMA[k] == "regex"},
+        pattern_lists={k: v for k, v in checked.items() if _SCHEMA[k] == "regexes"},
         provinces=gazetteer().provinces(),
         spun_pairs=_spun_pairs(data, path),
         year_rules=_year_rules(data, path),
