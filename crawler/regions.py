@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 from crawler.errors import RulesError
 
 if TYPE_CHECKING:
-    from crawler.describe import Vocabulary
+    from crawler.vocabulary import Vocabulary
 
 logger = logging.getLogger(__name__)
 

@@ -26,7 +26,8 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from crawler.describe import Vocabulary, clean_title, find_doc_type, normalize, vocabulary
+from crawler.describe import clean_title, find_doc_type, normalize
+from crawler.vocabulary import Vocabulary, vocabulary
 
 logger = logging.getLogger(__name__)
 

@@ -17,13 +17,12 @@ from crawler.describe import (
     find_period,
     find_published,
     find_spun,
-    load_vocabulary,
     lookup_region,
-    vocabulary,
 )
 from crawler.errors import RulesError
 from crawler.process import process
 from crawler.regions import common_province, gazetteer, load_gazetteer, narrow, resolve
+from crawler.vocabulary import load_vocabulary, vocabulary
 
 BODY = "一、主要工作\n（一）医疗服务能力提升。\n（二）公共卫生服务加强。\n二、下一步工作打算\n"
 LABELED = Path(__file__).resolve().parent / "pages" / "describe" / "labeled.toml"
