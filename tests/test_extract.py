@@ -234,7 +234,7 @@ def test_huge_page_is_cut_at_the_element_limit(caplog):
     )
     html += "</body></html>"
     assert len(html.encode()) > 19_000_000
-    with caplog.at_level("WARNING", logger="crawler.extract"):
+    with caplog.at_level("WARNING", logger="crawler.html_parse"):
         page = extract(html)
     assert page.text.startswith(BODY)
     assert "ignoring the rest" in caplog.text
