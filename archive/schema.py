@@ -162,7 +162,121 @@ def _v2(db: sqlite_utils.Database) -> None:
         )
 
 
-MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [_v1, _v2]
+def _incremental_crawls(db: sqlite_utils.Database) -> None:
+    """Validators per URL (conditional requests), revisions of a URL's text, run logs."""
+    db["validators"].create(
+        {
+            "url": str,
+            "source": str,
+            "etag": str,
+            "last_modified": str,
+            "referer": str,
+            "link_text": str,
+            "fetched_at": str,  # the last 200: when the kept bytes were downloaded
+            "checked_at": str,  # the last request, 200 or 304
+            "run_id": int,  # the run of the last request
+            "status": int,  # its status: 200, or 304 when the page had not changed
+        },
+        pk="url",
+        if_not_exists=True,
+    )
+    db["validators"].create_index(["source"], if_not_exists=True)
+    db["validators"].create_index(["referer"], if_not_exists=True)
+    db["validators"].create_index(["run_id"], if_not_exists=True)
+    db["revisions"].create(
+        {
+            "id": int,
+            "url": str,
+            "source": str,
+            "document_id": int,
+            "previous_document_id": int,
+            "run_id": int,
+            "at": str,
+        },
+        pk="id",
+        # no foreign keys to documents: `crawler reprocess` may merge a document away, and a
+        # revision row must never stop it (the link then names a document that was folded)
+        foreign_keys=[("run_id", "crawl_runs", "id")],
+        if_not_exists=True,
+    )
+    for column in ("url", "document_id", "previous_document_id", "run_id"):
+        db["revisions"].create_index([column], if_not_exists=True)
+    runs = db["crawl_runs"]
+    for name, kind in {"log_path": str, "revisions": int}.items():
+        if name not in runs.columns_dict:
+            runs.add_column(name, kind)
+
+
+_SOURCES_OF = (
+    "(SELECT json_group_array(source) FROM (SELECT DISTINCT source FROM sightings"
+    " WHERE document_id = {doc} AND source IS NOT NULL ORDER BY source))"
+)
+
+
+def _search_and_sources(db: sqlite_utils.Database) -> None:
+    """Chinese full-text search (`documents_search`), and each document's source sites.
+
+    `documents.sources` (a JSON array, for a facet) is kept by triggers on `sightings`.
+    """
+    from archive.search import create_search_index
+
+    create_search_index(db)
+    if "sources" not in db["documents"].columns_dict:
+        db["documents"].add_column("sources", str)
+    new, old = _SOURCES_OF.format(doc="new.document_id"), _SOURCES_OF.format(doc="old.document_id")
+    db.executescript(
+        f"""
+        CREATE TRIGGER IF NOT EXISTS documents_sources_ai AFTER INSERT ON sightings BEGIN
+          UPDATE documents SET sources = {new} WHERE id = new.document_id;
+        END;
+        CREATE TRIGGER IF NOT EXISTS documents_sources_ad AFTER DELETE ON sightings BEGIN
+          UPDATE documents SET sources = {old} WHERE id = old.document_id;
+        END;
+        CREATE TRIGGER IF NOT EXISTS documents_sources_au
+        AFTER UPDATE OF document_id, source ON sightings BEGIN
+          UPDATE documents SET sources = {old} WHERE id = old.document_id;
+          UPDATE documents SET sources = {new} WHERE id = new.document_id;
+        END;
+        """
+    )
+    db.execute(f"UPDATE documents SET sources = {_SOURCES_OF.format(doc='documents.id')}")
+
+
+def _near_duplicates(db: sqlite_utils.Database) -> None:
+    """Near-duplicate clusters (archive/dedup.py): sketches, LSH band keys, links, canonical.
+
+    No foreign keys: reprocessing deletes documents first and drops their index rows after.
+    Documents already archived are indexed and clustered here.
+    """
+    from archive.dedup import NearDuplicates
+
+    if "canonical" not in db["documents"].columns_dict:
+        db["documents"].add_column("canonical", int)
+    db.executescript(
+        """
+        CREATE TABLE IF NOT EXISTS sketches (
+          document_id INTEGER PRIMARY KEY, sha256 TEXT, params TEXT, ngrams INTEGER,
+          sample_bits INTEGER, signature BLOB, keys BLOB, sample BLOB, numbers BLOB,
+          placeholders INTEGER);
+        CREATE TABLE IF NOT EXISTS lsh_bands (
+          key INTEGER NOT NULL, document_id INTEGER NOT NULL,
+          PRIMARY KEY (key, document_id)) WITHOUT ROWID;
+        CREATE TABLE IF NOT EXISTS near_duplicates (
+          document_id INTEGER NOT NULL, other_id INTEGER NOT NULL, jaccard REAL,
+          containment REAL, numbers REAL, PRIMARY KEY (document_id, other_id)) WITHOUT ROWID;
+        CREATE INDEX IF NOT EXISTS near_duplicates_other_id ON near_duplicates (other_id);
+        """
+    )
+    NearDuplicates(db.conn).rebuild()
+
+
+MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [
+    _v1,
+    _v2,
+    _incremental_crawls,
+    _search_and_sources,
+    _near_duplicates,
+]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 

@@ -1,9 +1,15 @@
-"""Start Datasette on the archive, read-only, with the project's metadata."""
+"""Start Datasette on the archive, read-only, with the project's metadata.
+
+Datasette opens a database file with `?mode=ro`, and the project's plugin
+(archive/datasette_hooks.py) makes every connection `query_only`, so nothing served can
+change the archive, while a crawl goes on writing to it (WAL).
+"""
 
 from __future__ import annotations
 
 import contextlib
 import json
+import sqlite3
 import subprocess
 import sys
 import tempfile
@@ -14,6 +20,7 @@ import yaml
 from crawler.errors import ArchiveError
 
 METADATA = Path(__file__).resolve().parent / "metadata.yml"
+TEMPLATES = Path(__file__).resolve().parent / "templates"
 
 
 def metadata_for(db: Path) -> dict:
@@ -41,19 +48,46 @@ def datasette_args(
         str(port),
         "--metadata",
         str(metadata),
+        "--template-dir",
+        str(TEMPLATES),
         "--setting",
         "default_page_size",
         "50",
+        "--setting",
+        "truncate_cells_html",
+        "160",
+        "--setting",
+        "facet_time_limit_ms",
+        "500",
         "--setting",
         "sql_time_limit_ms",
         "3000",
     ]
 
 
+def upgrade(db: Path) -> None:
+    """Bring an older archive up to the current schema (the search index) before serving."""
+    from archive.schema import SCHEMA_VERSION
+    from archive.store import Archive
+
+    try:
+        conn = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
+        try:
+            version = conn.execute("PRAGMA user_version").fetchone()[0]
+        finally:
+            conn.close()
+    except sqlite3.DatabaseError as exc:
+        raise ArchiveError(f"{db}: cannot open archive: {exc}") from None
+    if version < SCHEMA_VERSION:
+        print(f"{db}: upgrading the archive to schema {SCHEMA_VERSION}", file=sys.stderr)
+        Archive(db).close()
+
+
 def serve_archive(db: Path, *, host: str = "127.0.0.1", port: int = 8001) -> None:
     """Serve until interrupted."""
     if not db.exists():
         raise ArchiveError(f"{db}: no archive here (run `crawler demo` or `crawler crawl`)")
+    upgrade(db)
     print(f"Datasette on http://{host}:{port}/ (Ctrl-C to stop)", file=sys.stderr)
     with tempfile.TemporaryDirectory() as tmp:
         metadata = Path(tmp) / "metadata.json"

@@ -15,6 +15,7 @@ from typing import Any
 
 import sqlite_utils
 
+from archive.dedup import NearDuplicates, Progress, Rebuilt
 from archive.fingerprint import text_sha256
 from archive.schema import DOCUMENT_COLUMNS, migrate
 from crawler.errors import ArchiveError
@@ -90,6 +91,7 @@ class Archive:
             conn.execute("PRAGMA foreign_keys=ON")
             self.db = sqlite_utils.Database(conn)
             migrate(self.db)
+            self.near = NearDuplicates(conn)  # near-duplicate clusters (archive/dedup.py)
         except sqlite3.DatabaseError as exc:
             raise ArchiveError(f"{self.path}: cannot open archive: {exc}") from None
         except OSError as exc:
@@ -200,6 +202,12 @@ class Archive:
         cur = self.conn.execute(
             f"INSERT INTO sightings ({cols}) VALUES ({marks})", tuple(values.values())
         )
+        # cluster a new document; a known one may now have a better copy (its cluster's
+        # canonical depends on its sightings' hosts and first_seen)
+        if new:
+            self.near.add(document_id)
+        else:
+            self.near.seen(document_id)
         return Added(document_id=document_id, new=new, sighting_id=int(cur.lastrowid or 0))
 
     def _document_for(self, text: str, fields: Mapping[str, Any], seen: str) -> tuple[int, bool]:
@@ -225,7 +233,8 @@ class Archive:
         )
         document_id = int(cur.lastrowid or 0)
         self.conn.execute(
-            "UPDATE documents SET cluster_id = ? WHERE id = ?", (document_id, document_id)
+            "UPDATE documents SET cluster_id = ?, canonical = 1 WHERE id = ?",
+            (document_id, document_id),
         )
         return document_id, True
 
@@ -258,6 +267,7 @@ class Archive:
         Documents left without sightings are removed: their text is in their captures.
         """
         with self.conn:
+            touched = {m.document_id for m in moves}
             for move in moves:
                 current = self.conn.execute(
                     "SELECT document_id FROM sightings WHERE id = ?", (move.sighting_id,)
@@ -265,6 +275,7 @@ class Archive:
                 if current is None:
                     continue
                 target = self._refile_target(current[0], move)
+                touched.update((current[0], target))
                 self.conn.execute(
                     "UPDATE sightings SET document_id = ?, encoding = ?, encoding_source = ?,"
                     " page_title = ?, published = ? WHERE id = ?",
@@ -276,6 +287,7 @@ class Archive:
                 " AND id IN (SELECT value FROM json_each(?))",
                 (json.dumps(sorted({m.document_id for m in moves})),),
             )
+            self.near.refresh(touched)  # new texts, new fields, documents gone: re-cluster
 
     def _refile_target(self, document_id: int, move: Refiled) -> int:
         """The document a re-derived sighting belongs to, updated with the new fields."""
@@ -295,6 +307,17 @@ class Archive:
             f"UPDATE documents SET {assignments} WHERE id = ?", (*columns.values(), target)
         )
         return target
+
+    def dedup(self, *, rebuild: bool = False, progress: Progress | None = None) -> Rebuilt:
+        """Index the documents missing from the near-duplicate index (all with `rebuild`).
+
+        Commits every 1,000 documents: an interrupted run leaves a consistent archive
+        whose unindexed documents the next run picks up.
+        """
+        with self.conn:
+            near = self.near
+            run = near.rebuild if rebuild else near.index_missing
+            return run(progress, commit_every=1000)
 
     def promote(
         self,
@@ -437,3 +460,158 @@ class Archive:
             ),
             "file_bytes": self.path.stat().st_size if self.path.exists() else 0,
         }
+
+    # incremental crawls -----------------------------------------------------------------
+    def add_page(
+        self,
+        *,
+        text: str,
+        fields: Mapping[str, Any],
+        sighting: Sighting,
+        run_id: int | None,
+        body: bytes | None = None,
+        link_text: str | None = None,
+    ) -> tuple[Added, int | None]:
+        """`add_document` for a crawled URL, plus its validators and its revision link.
+
+        When the URL last showed another document, a `revisions` row links the new document
+        to that one (both texts stay). Returns the outcome and the previous document's id
+        (None when the URL is new or its text has not changed). One transaction.
+        """
+        with self.conn:
+            previous = self._latest_document_at(sighting.url)
+            capture = self._store_capture(body, sighting.content_type) if body is not None else None
+            added = self._add_document(text, fields, sighting, run_id, capture)
+            if previous == added.document_id:
+                previous = None
+            if previous is not None:
+                self.conn.execute(
+                    "INSERT INTO revisions (url, source, document_id, previous_document_id,"
+                    " run_id, at) VALUES (?, ?, ?, ?, ?, ?)",
+                    (sighting.url, sighting.source, added.document_id, previous, run_id, now()),
+                )
+            self._remember(sighting, run_id, link_text)
+        return added, previous
+
+    def _latest_document_at(self, url: str) -> int | None:
+        row = self.conn.execute(
+            "SELECT document_id FROM sightings WHERE url = ? ORDER BY id DESC LIMIT 1", (url,)
+        ).fetchone()
+        return int(row[0]) if row else None
+
+    def remember_validators(
+        self, sighting: Sighting, run_id: int | None, link_text: str | None = None
+    ) -> None:
+        """Keep a fetched URL's ETag and Last-Modified for the next run's conditional request."""
+        with self.conn:
+            self._remember(sighting, run_id, link_text)
+
+    def _remember(self, sighting: Sighting, run_id: int | None, link_text: str | None) -> None:
+        self.conn.execute(
+            "INSERT OR REPLACE INTO validators (url, source, etag, last_modified, referer,"
+            " link_text, fetched_at, checked_at, run_id, status) VALUES (?, ?, ?, ?, ?, ?, ?, ?,"
+            " ?, 200)",
+            (sighting.url, sighting.source, sighting.etag, sighting.last_modified,
+             sighting.referer, link_text, sighting.fetched_at, sighting.fetched_at, run_id),
+        )  # fmt: skip
+
+    def forget_validators(self, url: str) -> None:
+        """The next run downloads `url` in full (its last download could not be processed)."""
+        with self.conn:
+            self.conn.execute("DELETE FROM validators WHERE url = ?", (url,))
+
+    def validators(self, url: str) -> tuple[str | None, str | None] | None:
+        """(ETag, Last-Modified) kept for `url`, or None when it was never fetched whole."""
+        row = self.conn.execute(
+            "SELECT etag, last_modified FROM validators WHERE url = ?", (url,)
+        ).fetchone()
+        return (row[0], row[1]) if row else None
+
+    def known_links(self, url: str) -> list[tuple[str, str | None]]:
+        """(url, link text) of the attachments last fetched from the page at `url`."""
+        rows = self.conn.execute(
+            "SELECT url, link_text FROM validators WHERE referer = ? ORDER BY url", (url,)
+        )
+        return [(u, t) for u, t in rows]
+
+    def mark_unchanged(self, url: str, run_id: int | None, at: str) -> int | None:
+        """A URL answered 304: note the check and move its document's `last_seen` on.
+
+        Returns the id of the document last seen at the URL (None for a skipped page).
+        """
+        with self.conn:
+            self.conn.execute(
+                "UPDATE validators SET checked_at = ?, run_id = ?, status = 304 WHERE url = ?",
+                (at, run_id, url),
+            )
+            document_id = self._latest_document_at(url)
+            if document_id is not None:
+                self.conn.execute(
+                    "UPDATE documents SET last_seen = max(last_seen, ?) WHERE id = ?",
+                    (at, document_id),
+                )
+        return document_id
+
+    def note_progress(self, run_id: int, pages_fetched: int, pages_unchanged: int) -> None:
+        """Keep a running crawl's counts current, so a killed run still tells what it did."""
+        with self.conn:
+            self.conn.execute(
+                "UPDATE crawl_runs SET pages_fetched = ?, pages_unchanged = ?,"
+                " revisions = (SELECT count(*) FROM revisions WHERE run_id = ?3) WHERE id = ?3",
+                (pages_fetched, pages_unchanged, run_id),
+            )
+
+    def set_run_log(self, run_id: int, log_path: str) -> None:
+        """Where the log of a scheduled run is kept."""
+        with self.conn:
+            self.conn.execute("UPDATE crawl_runs SET log_path = ? WHERE id = ?", (log_path, run_id))
+
+    def incremental_counts(self, run_id: int) -> dict[str, int]:
+        """Pages of one run answered 304, and revisions it archived, from the tables."""
+        unchanged, revisions = self.conn.execute(
+            "SELECT (SELECT count(*) FROM validators WHERE run_id = ?1 AND status = 304),"
+            " (SELECT count(*) FROM revisions WHERE run_id = ?1)",
+            (run_id,),
+        ).fetchone()
+        return {"pages_unchanged": int(unchanged), "revisions": int(revisions)}
+
+    def close_run(
+        self, run_id: int, status: str, *, exit_code: int | None = None
+    ) -> dict[str, Any]:
+        """Close a run from outside the crawl (the scheduler): status, exit code, and the counts
+        from the tables, so a crawl that was killed is still accounted for."""
+        counts = {**self.run_counts(run_id), **self.incremental_counts(run_id)}
+        with self.conn:
+            self.conn.execute(
+                "UPDATE crawl_runs SET finished = ?, status = ?, exit_code = ?,"
+                " pages_unchanged = ?, revisions = ?, documents_new = ?, sightings_added = ?,"
+                " pages_skipped = ?, failures = ? WHERE id = ?",
+                (now(), status, exit_code, counts["pages_unchanged"], counts["revisions"],
+                 counts["documents_new"], counts["sightings_added"], counts["pages_skipped"],
+                 counts["failures"], run_id),
+            )  # fmt: skip
+        return self.run(run_id) or {}
+
+    def run(self, run_id: int) -> dict[str, Any] | None:
+        """One `crawl_runs` row as a dict."""
+        cur = self.conn.execute("SELECT * FROM crawl_runs WHERE id = ?", (run_id,))
+        row = cur.fetchone()
+        return dict(zip([d[0] for d in cur.description], row, strict=True)) if row else None
+
+    def abandon_runs(self, source: str, command_prefix: str) -> int:
+        """Mark as failed the runs of `source` left 'running' by a process that is gone."""
+        with self.conn:
+            cur = self.conn.execute(
+                "UPDATE crawl_runs SET status = 'failed', finished = coalesce(finished, ?)"
+                " WHERE source = ? AND status = 'running' AND command LIKE ? || '%'",
+                (now(), source, command_prefix),
+            )
+        return cur.rowcount
+
+    def last_runs(self) -> dict[str, dict[str, Any]]:
+        """The latest `crawl_runs` row of each source."""
+        cur = self.conn.execute(
+            "SELECT * FROM crawl_runs WHERE id IN (SELECT max(id) FROM crawl_runs GROUP BY source)"
+        )
+        names = [d[0] for d in cur.description]
+        return {row[1]: dict(zip(names, row, strict=True)) for row in cur}

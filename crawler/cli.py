@@ -101,6 +101,7 @@ def demo(ctx: click.Context, db: Path, keep_serving: bool) -> None:
 )
 @click.option("--delay", type=click.FloatRange(0), default=None, help="Seconds between requests.")
 @click.option("--no-progress", is_flag=True, help="No live progress line.")
+@click.option("--run-id", type=int, default=None, hidden=True, help="A crawl_runs row to fill in.")
 @click.pass_context
 def crawl(
     ctx: click.Context,
@@ -109,6 +110,7 @@ def crawl(
     depth: int | None,
     delay: float | None,
     no_progress: bool,
+    run_id: int | None,
 ) -> None:
     """Crawl site profiles by name (all when none given), or URLs ad hoc.
 
@@ -127,7 +129,11 @@ def crawl(
             raise click.UsageError(f"not an http(s) URL: {url}")
     if urls and names:
         raise click.UsageError("give either profile names or URLs, not both")
+    if run_id is not None and len(names) != 1:
+        raise click.UsageError("--run-id needs exactly one profile name")
     overrides: dict[str, Any] = {}
+    if run_id is not None:  # the scheduler opened the run (crawler/supervise.py)
+        overrides["ARCHIVE_RUN_ID"] = run_id
     if delay is not None:
         overrides["DOWNLOAD_DELAY"] = delay
     spiders: list[tuple[Any, dict[str, Any]]] = []
@@ -273,17 +279,145 @@ def reprocess(db: Path, no_progress: bool) -> None:
 
 
 @cli.command()
-def sources() -> None:
-    """List the site profiles with their schedules."""
+@db_option
+@click.option("--rebuild", is_flag=True, help="Recompute every sketch, link and cluster.")
+@click.option("--no-progress", is_flag=True, help="No progress line on stderr.")
+def dedup(db: Path, rebuild: bool, no_progress: bool) -> None:
+    """Cluster near-duplicate documents: index those not indexed yet (all with --rebuild)."""
+    import time
+
+    from archive.store import Archive
+
+    if not db.exists():
+        raise click.ClickException(f"{db}: no archive here (run `crawler demo` or `crawler crawl`)")
+    started = time.monotonic()
+
+    def progress(done: int, total: int) -> None:
+        if not no_progress and (done == total or done % 500 == 0):
+            end = "\n" if done == total else ""
+            click.echo(f"\rclustering documents: {done}/{total}", err=True, nl=False)
+            click.echo(end, err=True, nl=False)
+
+    with Archive(db) as archive:
+        result = archive.dedup(rebuild=rebuild, progress=progress)
+    seconds = time.monotonic() - started
+    click.echo(f"documents indexed    {result.documents} in {seconds:.1f}s")
+    click.echo(
+        f"near-duplicates      {result.clusters} clusters of 2 or more documents"
+        f" ({result.clustered} documents, the largest {result.largest})"
+    )
+
+
+@cli.command()
+@db_option
+def sources(db: Path) -> None:
+    """List the site profiles: schedule, next run, and the last run's result."""
+    from scheduler import next_runs
     from spiders.profiles import load_profiles, profiles_dir
 
     profiles = load_profiles()
     if not profiles:
         click.echo(f"no profiles in {profiles_dir()}")
         return
+    last: dict[str, dict[str, Any]] = {}
+    if db.exists():
+        from archive.store import Archive
+
+        with Archive(db) as archive:
+            last = archive.last_runs()
+    upcoming = next_runs(db)
     width = max(len(n) for n in profiles)
+    click.echo(f"{'source':<{width}}  {'schedule':<12}  {'next run (UTC)':<19}  last run")
     for name, p in profiles.items():
-        click.echo(f"{name:<{width}}  {p.schedule.text:<12}  {p.title or ''}  {p.start_urls[0]}")
+        when = upcoming.get(name)
+        next_run = when.strftime("%Y-%m-%d %H:%M:%S") if when else "not scheduled"
+        click.echo(
+            f"{name:<{width}}  {p.schedule.text:<12}  {next_run:<19}  {_run_line(last.get(name))}"
+        )
+        click.echo(f"{'':<{width}}  {p.title or ''}  {p.start_urls[0]}")
+
+
+def _run_line(run: dict[str, Any] | None) -> str:
+    """The last run of a source, in a few words."""
+    if run is None:
+        return "never"
+    when = (run["finished"] or run["started"] or "").replace("T", " ")[:19]
+    code = f", exit {run['exit_code']}" if run.get("exit_code") not in (None, 0) else ""
+    return (
+        f"{run['status']}{code} {when}: {run['pages_fetched'] or 0} pages"
+        f" ({run['pages_unchanged'] or 0} unchanged), {run['documents_new'] or 0} new documents,"
+        f" {run.get('revisions') or 0} revisions, {run['failures'] or 0} failures"
+    )
+
+
+@cli.command()
+@click.option("--format", "fmt", type=click.Choice(["jsonl", "txt", "parquet"]), required=True)
+@click.option("--out", type=click.Path(path_type=Path), required=True, help="File (txt: folder).")
+@db_option
+@click.option("--since", type=click.DateTime(["%Y-%m-%d"]), help="Published on or after.")
+@click.option("--until", type=click.DateTime(["%Y-%m-%d"]), help="Published on or before.")
+@click.option("--region", multiple=True, help="Region as named (repeatable, as all filters).")
+@click.option("--province", multiple=True, help="Province.")
+@click.option("--year", type=int, multiple=True, help="Year covered.")
+@click.option("--doc-type", multiple=True, help="Document type: 工作总结, 工作计划, 讲话, …")
+@click.option("--period", multiple=True, help="年度, 上半年, 下半年, 季度, 月度")
+@click.option("--source", multiple=True, help="Seen on this source (site profile name).")
+@click.option("--script", type=click.Choice(["simplified", "traditional"]), multiple=True)
+@click.option("--min-chars", type=click.IntRange(0), help="At least this many characters.")
+@click.option("--include-irrelevant", is_flag=True, help="Also documents judged not relevant.")
+@click.option("--include-templates", is_flag=True, help="Also 20xx templates.")
+@click.option(
+    "--dedup",
+    type=click.Choice(["cluster", "exact", "none"]),
+    default="cluster",
+    show_default=True,
+    help="One record per near-duplicate cluster, per distinct text, or per copy (URL).",
+)
+@click.option(
+    "--text",
+    type=click.Choice(["original", "simplified"]),
+    default="original",
+    show_default=True,
+    help="The text as written, or converted to simplified script.",
+)
+@click.option("--single-file", is_flag=True, help="txt: one file with separators.")
+@click.option("--no-progress", is_flag=True, help="No progress line on stderr.")
+def export(
+    fmt: str, out: Path, db: Path, dedup: str, text: str, single_file: bool, no_progress: bool,
+    **filters: Any,
+) -> None:  # fmt: skip
+    """Export cleaned documents as a JSONL, TXT or Parquet corpus (archive/export.py)."""
+    import signal
+
+    from archive.export import Filters, Options
+    from archive.export import export as run
+    from crawler.vocabulary import DOC_TYPES, PERIODS
+
+    for name, allowed in (("doc_type", DOC_TYPES), ("period", PERIODS)):
+        if bad := [v for v in filters[name] if v not in allowed]:
+            hint = "--" + name.replace("_", "-")
+            raise click.BadParameter(f"{bad[0]} (one of {', '.join(allowed)})", param_hint=hint)
+    since, until = filters.pop("since"), filters.pop("until")
+    plural = {"region": "regions", "province": "provinces", "year": "years", "period": "periods"}
+    plural.update(doc_type="doc_types", source="sources", script="scripts")
+    selection = Filters(
+        since=since.date().isoformat() if since else None,
+        until=until.date().isoformat() if until else None,
+        **{plural.get(k, k): v for k, v in filters.items()},
+    )
+    options = Options(fmt, out, selection, dedup=dedup, text=text, single_file=single_file)
+
+    def progress(done: int, total: int) -> None:
+        if not no_progress:
+            click.echo(f"\rexporting: {done}/{total} documents", err=True, nl=done == total)
+
+    # SIGTERM unwinds like Ctrl-C, so the temporary output is removed
+    previous = signal.signal(signal.SIGTERM, signal.default_int_handler)
+    try:
+        result = run(db, options, progress=progress)
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+    click.echo(f"{result.records} records -> {result.out} (manifest {result.manifest.name})")
 
 
 @cli.command()
@@ -300,11 +434,17 @@ def serve(db: Path, port: int, host: str) -> None:
 @cli.command()
 @click.option("--once", is_flag=True, help="Crawl every source once and exit.")
 @db_option
-def schedule(once: bool, db: Path) -> None:
+@click.option(
+    "--timeout", type=click.FloatRange(min=1), default=None, help="Time limit of one crawl (s)."
+)
+def schedule(once: bool, db: Path, timeout: float | None) -> None:
     """Crawl each profile on its schedule until interrupted (same as `python scheduler.py`)."""
     import scheduler
 
-    sys.exit(scheduler.main([*(["--once"] if once else []), "--db", str(db)]))
+    args = [*(["--once"] if once else []), "--db", str(db)]
+    if timeout is not None:
+        args += ["--timeout", str(timeout)]
+    sys.exit(scheduler.main(args))
 
 
 def main() -> None:

@@ -31,3 +31,12 @@ class FailureItem:
     stage: str
     reason: str
     status: int | None = None
+
+
+@dataclass
+class UnchangedItem:
+    """A page answered 304 Not Modified to a conditional request: its archived copy stands."""
+
+    url: str
+    source: str
+    fetched_at: str

@@ -14,7 +14,7 @@ from scrapy.linkextractors import IGNORED_EXTENSIONS, LinkExtractor
 from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.python.failure import Failure
 
-from crawler.items import FailureItem, PageItem
+from crawler.items import FailureItem, PageItem, UnchangedItem
 
 ATTACHMENT_EXTENSIONS = ("doc", "docx", "pdf", "wps", "txt")
 ATTACHMENT_RE = re.compile(r"\.(docx?|pdf|wps|txt)(\?.*)?$", re.IGNORECASE)
@@ -61,8 +61,26 @@ class ArchiveSpider(scrapy.Spider):
             selectors=selectors,
         )
 
-    def request(self, url: str, callback: Any, **cb_kwargs: Any) -> scrapy.Request:
-        return scrapy.Request(url, callback=callback, errback=self.on_error, cb_kwargs=cb_kwargs)
+    def request(
+        self, url: str, callback: Any, *, conditional: bool = False, **cb_kwargs: Any
+    ) -> scrapy.Request:
+        """A request whose failures become failure records.
+
+        `conditional`: send the archive's validators for `url` (see `crawler.incremental`),
+        so an unchanged page answers 304 and is not downloaded again.
+        """
+        meta = {"conditional": True} if conditional else None
+        return scrapy.Request(
+            url, callback=callback, errback=self.on_error, cb_kwargs=cb_kwargs, meta=meta
+        )
+
+    def unchanged_item(self, response: Response) -> UnchangedItem:
+        """A page that answered 304 to a conditional request."""
+        return UnchangedItem(
+            url=response.url,
+            source=self.source_of(response.url),
+            fetched_at=datetime.now(UTC).isoformat(timespec="seconds"),
+        )
 
     def on_error(self, failure: Failure) -> Iterator[FailureItem]:
         """Turn a failed request into a failure record (robots.txt and offsite are not)."""

@@ -11,6 +11,8 @@ from scrapy.http import Response
 from spiders.base import ATTACHMENT_RE, ArchiveSpider
 from spiders.profiles import Profile
 
+INCREMENTAL_MIDDLEWARE = "crawler.incremental.ConditionalRequestMiddleware"
+
 
 class ProfileSpider(ArchiveSpider):
     """Crawls one site as its profile says; subclassed per profile by `spider_for`."""
@@ -24,7 +26,7 @@ class ProfileSpider(ArchiveSpider):
     async def start(self) -> AsyncIterator[Any]:
         for url in self.profile.start_urls:
             if self.profile.is_article(url):
-                yield self.request(url, self.parse_article)
+                yield self.request(url, self.parse_article, conditional=True)
             else:
                 yield self.request(url, self.parse)
 
@@ -32,19 +34,31 @@ class ProfileSpider(ArchiveSpider):
         """A list page: follow pagination and list pages, request the articles."""
         for url, text in self.extract_links(response):
             if self.profile.is_article(url):
-                yield self.request(url, self.parse_article, link_text=text)
+                yield self.request(url, self.parse_article, conditional=True, link_text=text)
             elif self.profile.is_followed(url):
                 yield self.request(url, self.parse)
 
     def parse_article(self, response: Response, link_text: str | None = None) -> Iterator[Any]:
-        """An article: archive it and fetch its attachments."""
-        yield self.page_item(response, link_text)
-        for url, text in self.extract_links(response):
+        """An article: archive it and fetch its attachments.
+
+        Unchanged since the last run (304): nothing to archive, and its attachments are the
+        ones fetched from it last time, checked in turn.
+        """
+        if response.status == 304:
+            yield self.unchanged_item(response)
+            links = response.meta.get("known_links", [])
+        else:
+            yield self.page_item(response, link_text)
+            links = self.extract_links(response)
+        for url, text in links:
             if ATTACHMENT_RE.search(url) and not self.profile.is_followed(url):
-                yield self.request(url, self.parse_attachment, link_text=text)
+                yield self.request(url, self.parse_attachment, conditional=True, link_text=text)
 
     def parse_attachment(self, response: Response, link_text: str | None = None) -> Iterator[Any]:
-        yield self.page_item(response, link_text)
+        if response.status == 304:
+            yield self.unchanged_item(response)
+        else:
+            yield self.page_item(response, link_text)
 
 
 def spider_for(profile: Profile) -> type[ProfileSpider]:
@@ -56,7 +70,10 @@ def spider_for(profile: Profile) -> type[ProfileSpider]:
             "name": profile.name,
             "profile": profile,
             "allowed_domains": list(profile.allowed_domains),
-            "custom_settings": profile.settings.scrapy_settings(),
+            "custom_settings": {
+                **profile.settings.scrapy_settings(),
+                "DOWNLOADER_MIDDLEWARES": {INCREMENTAL_MIDDLEWARE: 450},
+            },
             "__module__": __name__,
         },
     )

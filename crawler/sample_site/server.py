@@ -11,7 +11,11 @@ Static files come from ``sites/<site>/``.  On top of plain file serving the serv
 * answers 500 for every ``[[failure]]`` with ``status = 500`` in ``manifest.toml``;
 * sends Content-Length, ETag and Last-Modified, and answers If-None-Match / If-Modified-Since
   with 304, so incremental crawls can be exercised;
-* records every request in ``SampleSites.requests`` as ``(site, method, path, status)``.
+* records every request in ``SampleSites.requests`` as ``(site, method, path, status)``;
+* lets a test change a site while it is served: ``put`` publishes or edits a page (new
+  ETag, later Last-Modified), ``hooks`` are called with ``(site, path)`` before each request
+  is answered (to change the site at a known point of a crawl), and ``delay`` slows every
+  answer down.
 """
 
 from __future__ import annotations
@@ -26,6 +30,7 @@ import sys
 import threading
 import time
 import zipfile
+from collections.abc import Callable
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -117,6 +122,16 @@ class Site:
             etag = '"' + hashlib.sha1(body).hexdigest()[:20] + '"'
             self.files[rel] = Resource(body, ctype, mtime, etag)
 
+    def put(self, path: str, body: bytes, content_type: str) -> Resource:
+        """Publish `body` at `path`, or replace what is there (its Last-Modified moves on)."""
+        old = self.files.get(path)
+        mtime = float(int(time.time()))
+        if old is not None:
+            mtime = max(mtime, old.mtime + 1)
+        etag = '"' + hashlib.sha1(body).hexdigest()[:20] + '"'
+        self.files[path] = res = Resource(body, content_type, mtime, etag)
+        return res
+
     def lookup(self, path: str) -> Resource | None:
         if path.endswith("/"):
             path += "index.html"
@@ -159,9 +174,11 @@ def _make_handler(sites: SampleSites, site: Site) -> type[BaseHTTPRequestHandler
             self._send(status, body, {"Content-Type": "text/html; charset=utf-8"}, head)
 
         def _serve(self, head: bool) -> None:
+            path = unquote(urlsplit(self.path).path) or "/"
+            for hook in list(sites.hooks):
+                hook(site.name, path)
             if sites.delay:
                 time.sleep(sites.delay)
-            path = unquote(urlsplit(self.path).path) or "/"
             if ".." in path.split("/"):
                 self._error(404, head)
                 return
@@ -221,6 +238,8 @@ class SampleSites:
         self.manifest = load_manifest(self.root)
         self.urls: dict[str, str] = {}
         self.requests: list[tuple[str, str, str, int]] = []
+        self.hooks: list[Callable[[str, str], None]] = []
+        self.sites: dict[str, Site] = {}
         self._lock = threading.Lock()
         self._servers: list[_Server] = []
         self._threads: list[threading.Thread] = []
@@ -245,6 +264,7 @@ class SampleSites:
                     info.get("encoding", "utf-8"),
                     errors.get(name, {}),
                 )
+                self.sites[name] = site
                 server = _Server(("127.0.0.1", 0), _make_handler(self, site))
                 self._servers.append(server)
                 self.urls[name] = f"http://127.0.0.1:{server.server_address[1]}/"
@@ -269,6 +289,29 @@ class SampleSites:
             t.join(timeout=5)
         self._servers.clear()
         self._threads.clear()
+
+    def put(self, site: str, path: str, text: str) -> None:
+        """Publish or edit a page of a served site (HTML in the site's encoding, or text)."""
+        served = self.sites[site]
+        ctype = TYPES.get(Path(path).suffix) or "text/html"
+        if ctype == "text/html" and served.encoding.lower().replace("-", "") != "utf8":
+            body = text.encode(served.encoding)
+        else:
+            body = text.encode("utf-8")
+            ctype += "; charset=utf-8"
+        with self._lock:
+            served.put(path, body, ctype)
+
+    def text(self, site: str, path: str) -> str:
+        """The page served at `path`, as text."""
+        served = self.sites[site]
+        res = served.lookup(path)
+        if res is None:
+            raise KeyError(f"{site}{path}")
+        utf8 = served.encoding.lower().replace("-", "") == "utf8"
+        return res.body.decode(
+            "utf-8" if utf8 or "charset=utf-8" in res.content_type else served.encoding
+        )
 
     def url(self, site: str, path: str = "/") -> str:
         """Absolute URL of ``path`` on ``site`` (after ``start``)."""

@@ -1,0 +1,492 @@
+"""Near-duplicate clusters in the archive: the LSH index, the links, the canonical copies.
+
+Every document gets a sketch of its simplified text (`archive.minhash`), stored in
+`sketches`, and its LSH band keys in `lsh_bands` (an indexed table, so finding the
+candidates of a new document is one SQL lookup whose cost does not grow with the archive).
+A candidate becomes a link (`near_duplicates`, with the measured similarity) when
+
+- their metadata do not contradict each other: two regions, two years, or a 范文 template
+  and a filled-in report are never one report (a missing value contradicts nothing);
+- they share most of their figures (at least `NUMBERS` of the figures of the text with
+  fewer, when both have `minhash.MIN_NUMBERS`): copies keep a report's figures, while the
+  same template filled in by two counties, or a bureau's report rewritten for the next
+  year, agree in words and not in figures;
+- and they are alike: Jaccard similarity of their 5-gram sets at least `JACCARD`, or the
+  smaller mostly inside the larger (containment at least `CONTAINMENT`: a truncated
+  preview, a copy that lost paragraphs or gained a page of chrome).
+
+Links join clusters, strongest first, unless the joined cluster would hold two regions,
+two years or both a template and a report. The canonical document of a cluster is its
+most complete and trustworthy copy: not truncated (else the longest preview), not spun,
+the fewest garbled characters (shares compared to 0.1%), seen on the bureau's own site (a
+sighting on a host under the vocabulary's `year.official_hosts`, gov.cn), then the
+earliest first seen and the lowest id. Every member's `cluster_id` is the canonical
+document's id and `canonical` is 1 on that document only; both are recomputed whenever a
+member arrives, is seen again, changes or goes.
+
+Thresholds, measured on the labeled set (tests/pages/dedup, 113 documents in 26 clusters;
+`python bench/dedup.py --labeled` prints the figures): copies that are not previews have
+Jaccard 0.72 and more with each other (0.82 with their original), different reports at
+most 0.19, except the same template filled in twice (0.66), which the figures tell apart
+(at most 0.13 of them shared, against 0.6 and more between copies); previews are 0.85 and
+more contained in their report, different reports at most 0.23 once the figures rule out
+template fills. JACCARD 0.5, CONTAINMENT 0.7 and NUMBERS 0.35 sit in those gaps with room
+on both sides.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import sqlite3
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urlsplit
+
+import numpy as np
+
+from archive import minhash
+from archive.minhash import Similarity, Sketch
+
+logger = logging.getLogger(__name__)
+
+JACCARD = 0.5
+CONTAINMENT = 0.7
+NUMBERS = 0.3
+POSTINGS = 16  # documents a band key yields at most (see NearDuplicates._links)
+OFFICIAL_HOSTS = ("gov.cn",)  # when the vocabulary cannot be read
+
+Progress = Callable[[int, int], None]
+
+
+@dataclass(frozen=True)
+class Link:
+    """A verified near-duplicate pair."""
+
+    other_id: int
+    cluster_id: int
+    similarity: Similarity
+
+    @property
+    def score(self) -> float:
+        return max(self.similarity.jaccard, self.similarity.containment)
+
+
+@dataclass(frozen=True)
+class Rebuilt:
+    """What `NearDuplicates.rebuild` (or `index_missing`) did."""
+
+    documents: int  # documents (re)indexed
+    clusters: int  # clusters with more than one document, in the whole archive
+    clustered: int  # documents in those clusters
+    largest: int  # documents in the largest cluster
+
+
+def linked(sim: Similarity) -> bool:
+    """Are two compatible documents with this similarity copies of one report?"""
+    if sim.numbers is not None and sim.numbers < NUMBERS:
+        return False
+    return sim.jaccard >= JACCARD or sim.containment >= CONTAINMENT
+
+
+def _compatible(metas: Iterable[tuple[Any, ...]]) -> bool:
+    """Do these (region, year, is_template, ...) allow one report?"""
+    regions, years, templates = set(), set(), set()
+    for region, year, template, *_ in metas:
+        if region:
+            regions.add(region)
+        if year is not None:
+            years.add(year)
+        templates.add(int(template or 0))
+    return len(regions) <= 1 and len(years) <= 1 and len(templates) <= 1
+
+
+Member = tuple[Any, Any, Any, np.ndarray]  # region, year, is_template, figures
+
+
+def _joinable(group: list[Member], other: list[Member], vouched: bool) -> bool:
+    """May two groups of documents be one cluster?
+
+    Their metadata must agree. Unless the link that joins them compared figures
+    (`vouched`), so must the figures of every two members that have enough of them: a link
+    through a copy with hardly any figures (a short preview, a template's xx) must not
+    chain two reports together.
+    """
+    if not _compatible([*group, *other]):
+        return False
+    if vouched:
+        return True
+    for *_, mine in group:
+        for *_, theirs in other:
+            agreement = minhash.figures_agree(mine, theirs)
+            if agreement is not None and agreement < NUMBERS:
+                return False
+    return True
+
+
+def _official_hosts() -> tuple[str, ...]:
+    from crawler.errors import RulesError
+    from crawler.vocabulary import vocabulary
+
+    try:
+        return vocabulary().words("year.official_hosts")
+    except RulesError as exc:
+        logger.warning("official hosts from the vocabulary not read, using gov.cn: %s", exc)
+        return OFFICIAL_HOSTS
+
+
+# a document is a 范文 template when describe() says so or when its text has blanks
+_TEMPLATE = (
+    "max(coalesce(d.is_template, 0),"
+    f" coalesce(s.placeholders, 0) >= {minhash.TEMPLATE_PLACEHOLDERS})"
+)
+_EACH = "SELECT value FROM json_each(?)"  # `IN (_EACH)` with a JSON list: any number of ids
+# rows are only updated when a value changes: every update of a document re-indexes its
+# text for full-text search (the FTS triggers fire on any column)
+_STALE = "(cluster_id IS NOT id OR canonical IS NOT 1)"
+
+
+def _ids(values: Iterable[int]) -> str:
+    return json.dumps(sorted(set(values)))
+
+
+class NearDuplicates:
+    """The near-duplicate index of one archive connection; the caller owns transactions."""
+
+    def __init__(
+        self, conn: sqlite3.Connection, official_hosts: Sequence[str] | None = None
+    ) -> None:
+        self.conn = conn
+        self._hosts = tuple(official_hosts) if official_hosts else None
+
+    @property
+    def official_hosts(self) -> tuple[str, ...]:
+        """Hosts (and their subdomains) of the bureaus' own sites."""
+        if self._hosts is None:
+            self._hosts = _official_hosts()
+        return self._hosts
+
+    # arriving documents --------------------------------------------------------------
+    def add(self, document_id: int) -> int:
+        """Index a new (or changed) document and cluster it; return its cluster id."""
+        row = self.conn.execute(
+            "SELECT coalesce(text_simplified, text), sha256, region, year, is_template"
+            " FROM documents WHERE id = ?",
+            (document_id,),
+        ).fetchone()
+        if row is None:
+            raise KeyError(document_id)
+        text, sha, region, year, template = row
+        sk = minhash.sketch(text)
+        return self.add_sketch(document_id, sha, sk, (region, year, int(template or sk.template)))
+
+    def add_sketch(self, document_id: int, sha: str, sk: Sketch, meta: tuple[Any, Any, Any]) -> int:
+        """`add` with the sketch already made (region, year, is_template in `meta`)."""
+        self._store(document_id, sha, sk)
+        links = self._links(document_id, sk, meta) if sk.indexable else []
+        if not links:
+            self.conn.execute(
+                f"UPDATE documents SET cluster_id = id, canonical = 1 WHERE id = ? AND {_STALE}",
+                (document_id,),
+            )
+            return document_id
+        self.conn.executemany(
+            "INSERT OR REPLACE INTO near_duplicates (document_id, other_id, jaccard,"
+            " containment, numbers) VALUES (?, ?, ?, ?, ?)",
+            [
+                (document_id, link.other_id, round(link.similarity.jaccard, 4),
+                 round(link.similarity.containment, 4), link.similarity.numbers)
+                for link in links
+            ],
+        )  # fmt: skip
+        return self._join(document_id, (*meta, sk.numbers), links)
+
+    def seen(self, document_id: int) -> None:
+        """A document was seen again (another URL, an earlier date): re-pick its canonical."""
+        row = self.conn.execute(
+            "SELECT cluster_id, (SELECT count(*) FROM documents c WHERE c.cluster_id ="
+            " d.cluster_id) FROM documents d WHERE id = ?",
+            (document_id,),
+        ).fetchone()
+        if row is not None and row[0] is not None and row[1] > 1:
+            self._elect(self._members([row[0]]))
+
+    def refresh(
+        self, document_ids: Iterable[int], progress: Progress | None = None, commit_every: int = 0
+    ) -> Rebuilt:
+        """Documents changed, went, or were never indexed: index them again, re-form clusters.
+
+        The clusters they and their linked documents were in are formed again from the
+        links that remain, then each document still in the archive is added anew.
+        """
+        ids = _ids(document_ids)
+        touched = _ids(
+            i
+            for (i,) in self.conn.execute(
+                f"SELECT other_id FROM near_duplicates WHERE document_id IN ({_EACH})"
+                f" UNION SELECT document_id FROM near_duplicates WHERE other_id IN ({_EACH})"
+                f" UNION SELECT value FROM json_each(?)",
+                (ids, ids, ids),
+            )
+        )
+        clusters = [
+            c
+            for (c,) in self.conn.execute(
+                f"SELECT DISTINCT cluster_id FROM documents WHERE id IN ({_EACH})", (touched,)
+            )
+            if c is not None
+        ]
+        self._forget(ids)
+        self.conn.execute(
+            f"UPDATE documents SET cluster_id = id, canonical = 1 WHERE id IN ({_EACH})"
+            f" AND {_STALE}",
+            (ids,),
+        )
+        self._recluster(clusters, exclude=set(json.loads(ids)))
+        existing = [
+            i
+            for (i,) in self.conn.execute(
+                f"SELECT id FROM documents WHERE id IN ({_EACH}) ORDER BY id", (ids,)
+            )
+        ]
+        return self._index(existing, progress, commit_every)
+
+    # whole archive -----------------------------------------------------------------------
+    def rebuild(self, progress: Progress | None = None, commit_every: int = 0) -> Rebuilt:
+        """Forget every sketch, link and cluster, and index all documents again by id."""
+        self.conn.execute("DELETE FROM lsh_bands")
+        self.conn.execute("DELETE FROM sketches")
+        self.conn.execute("DELETE FROM near_duplicates")
+        self.conn.execute(f"UPDATE documents SET cluster_id = id, canonical = 1 WHERE {_STALE}")
+        ids = [i for (i,) in self.conn.execute("SELECT id FROM documents ORDER BY id")]
+        return self._index(ids, progress, commit_every)
+
+    def index_missing(self, progress: Progress | None = None, commit_every: int = 0) -> Rebuilt:
+        """Index the documents without a current sketch (all of them after a parameter change)."""
+        stale = self.conn.execute(
+            "SELECT 1 FROM sketches WHERE params != ? LIMIT 1", (minhash.PARAMS,)
+        ).fetchone()
+        if stale:  # band keys made with other parameters never meet the current ones
+            return self.rebuild(progress, commit_every)
+        ids = [
+            i
+            for (i,) in self.conn.execute(
+                "SELECT d.id FROM documents d LEFT JOIN sketches s ON s.document_id = d.id"
+                " WHERE s.sha256 IS NULL OR s.sha256 != d.sha256 ORDER BY d.id"
+            )
+        ]
+        return self.refresh(ids, progress, commit_every)
+
+    def _index(self, ids: list[int], progress: Progress | None, commit_every: int) -> Rebuilt:
+        for done, document_id in enumerate(ids, 1):
+            self.add(document_id)
+            if commit_every and done % commit_every == 0:
+                self.conn.commit()
+            if progress:
+                progress(done, len(ids))
+        clusters, clustered, largest = self.conn.execute(
+            "SELECT count(*), coalesce(sum(n), 0), coalesce(max(n), 0) FROM"
+            " (SELECT count(*) AS n FROM documents GROUP BY cluster_id HAVING n > 1)"
+        ).fetchone()
+        return Rebuilt(len(ids), clusters, clustered, largest)
+
+    def cluster(self, document_id: int) -> list[dict[str, Any]]:
+        """The documents of a document's cluster, canonical first, with their links."""
+        cur = self.conn.execute(
+            "SELECT d.id, d.title, d.canonical, d.truncated, d.garbled, d.first_seen,"
+            " (SELECT json_group_array(json_object('other_id', n.other_id, 'jaccard',"
+            " n.jaccard, 'containment', n.containment, 'numbers', n.numbers))"
+            " FROM near_duplicates n WHERE n.document_id = d.id) AS links"
+            " FROM documents d WHERE d.cluster_id ="
+            " (SELECT cluster_id FROM documents WHERE id = ?) ORDER BY d.canonical DESC, d.id",
+            (document_id,),
+        )
+        names = [d[0] for d in cur.description]
+        return [dict(zip(names, row, strict=True)) for row in cur]
+
+    # internals ---------------------------------------------------------------------------
+    def _store(self, document_id: int, sha: str, sk: Sketch) -> None:
+        self.conn.execute(
+            "INSERT OR REPLACE INTO sketches (document_id, sha256, params, ngrams, sample_bits,"
+            " signature, keys, sample, numbers, placeholders)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (document_id, sha, minhash.PARAMS, sk.ngrams, sk.sample_bits,
+             sk.signature.tobytes(), sk.keys.tobytes(), sk.sample.tobytes(),
+             sk.numbers.tobytes(), sk.placeholders),
+        )  # fmt: skip
+        if sk.indexable:
+            self.conn.executemany(
+                "INSERT OR IGNORE INTO lsh_bands (key, document_id) VALUES (?, ?)",
+                [(key, document_id) for key in sk.keys.tolist()],
+            )
+
+    def _links(self, document_id: int, sk: Sketch, meta: tuple[Any, Any, Any]) -> list[Link]:
+        """The indexed documents sharing a band key with `sk` that pass verification.
+
+        Each key yields at most `POSTINGS` documents, the earliest: a key that many documents
+        share stands for a formula (an opening sentence every bureau writes), or for a
+        report copied many times, whose earliest copies are enough to find its cluster.
+        So the candidates of a document are bounded however large the archive grows.
+        """
+        keys = sk.keys.tolist()
+        per_key = "SELECT * FROM (SELECT document_id FROM lsh_bands WHERE key = ?"
+        per_key += f" LIMIT {POSTINGS})"
+        candidates = _ids(
+            i
+            for (i,) in self.conn.execute(" UNION ".join([per_key] * len(keys)), keys)
+            if i != document_id
+        )
+        region, year, template = meta
+        compatible = self.conn.execute(  # what _compatible says, in SQL
+            f"SELECT json_group_array(d.id) FROM documents d LEFT JOIN sketches s"
+            f" ON s.document_id = d.id WHERE d.id IN ({_EACH})"
+            " AND (?2 IS NULL OR d.region IS NULL OR d.region = '' OR d.region = ?2)"
+            " AND (?3 IS NULL OR d.year IS NULL OR d.year = ?3)"
+            f" AND {_TEMPLATE} = ?4",
+            (candidates, region or None, year, int(template or 0)),
+        ).fetchone()[0]
+        mine = (sk.sample, sk.sample_bits, sk.numbers)
+        links = []
+        for other_id, sample, bits, numbers, cluster_id in self.conn.execute(
+            "SELECT s.document_id, s.sample, s.sample_bits, s.numbers, d.cluster_id FROM"
+            f" sketches s JOIN documents d ON d.id = s.document_id WHERE d.id IN ({_EACH})",
+            (compatible,),
+        ):
+            theirs = (np.frombuffer(sample, np.uint32), bits, np.frombuffer(numbers, np.uint32))
+            sim = minhash.similarity(mine, theirs)
+            if linked(sim):
+                links.append(Link(other_id, cluster_id, sim))
+        return links
+
+    def _join(self, document_id: int, me: Member, links: list[Link]) -> int:
+        """Merge the new document with the clusters it links to, strongest link first."""
+        best: dict[int, float] = {}
+        vouched = set()
+        for link in links:
+            best[link.cluster_id] = max(best.get(link.cluster_id, 0.0), link.score)
+            if link.similarity.numbers is not None:
+                vouched.add(link.cluster_id)
+        group = [me]
+        joined = []
+        for cluster_id in sorted(best, key=lambda c: (-best[c], c)):
+            theirs = self._group(cluster_id)
+            if _joinable(group, theirs, cluster_id in vouched):
+                group.extend(theirs)
+                joined.append(cluster_id)
+        return self._elect([*self._members(joined), document_id])
+
+    def _group(self, cluster_id: int) -> list[Member]:
+        """Metadata and figures of a cluster's members."""
+        return [
+            (region, year, template, np.frombuffer(numbers or b"", np.uint32))
+            for region, year, template, numbers in self.conn.execute(
+                f"SELECT d.region, d.year, {_TEMPLATE}, s.numbers FROM documents d"
+                " LEFT JOIN sketches s ON s.document_id = d.id WHERE d.cluster_id = ?",
+                (cluster_id,),
+            )
+        ]
+
+    def _members(self, cluster_ids: Iterable[int]) -> list[int]:
+        return [
+            i
+            for (i,) in self.conn.execute(
+                f"SELECT id FROM documents WHERE cluster_id IN ({_EACH})", (_ids(cluster_ids),)
+            )
+        ]
+
+    def _official(self, url: str) -> bool:
+        host = (urlsplit(url).hostname or "").lower()
+        return any(host == h or host.endswith("." + h) for h in self.official_hosts)
+
+    def _elect(self, members: list[int]) -> int:
+        """Make `members` one cluster under its canonical document; return that id."""
+        ids = _ids(members)
+        rows = self.conn.execute(
+            "SELECT id, truncated, chars, spun, garbled, first_seen FROM documents"
+            f" WHERE id IN ({_EACH})",
+            (ids,),
+        ).fetchall()
+        official = {
+            document_id
+            for document_id, url in self.conn.execute(
+                f"SELECT document_id, url FROM sightings WHERE document_id IN ({_EACH})", (ids,)
+            )
+            if self._official(url or "")
+        }
+
+        def rank(row: tuple[Any, ...]) -> tuple[Any, ...]:
+            doc_id, truncated, chars, spun, garbled, first_seen = row
+            return (
+                int(truncated or 0),
+                -(chars or 0) if truncated else 0,  # of two previews, the longer
+                int(spun or 0),
+                round(garbled or 0.0, 3),
+                doc_id not in official,
+                first_seen or "",
+                doc_id,
+            )
+
+        canonical = int(min(rows, key=rank)[0])
+        self.conn.execute(
+            "UPDATE documents SET cluster_id = ?1, canonical = (id = ?1)"
+            f" WHERE id IN ({_EACH.replace('?', '?2')})"
+            " AND (cluster_id IS NOT ?1 OR canonical IS NOT (id = ?1))",
+            (canonical, ids),
+        )
+        return canonical
+
+    def _forget(self, ids: str) -> None:
+        """Drop the sketches, band keys and links of the documents (a JSON list of ids)."""
+        for document_id, blob in self.conn.execute(
+            f"SELECT document_id, keys FROM sketches WHERE document_id IN ({_EACH})", (ids,)
+        ).fetchall():
+            self.conn.executemany(
+                "DELETE FROM lsh_bands WHERE key = ? AND document_id = ?",
+                [(key, document_id) for key in np.frombuffer(blob, np.int64).tolist()],
+            )
+        for table, column in (
+            ("sketches", "document_id"),
+            ("near_duplicates", "document_id"),
+            ("near_duplicates", "other_id"),
+        ):
+            self.conn.execute(f"DELETE FROM {table} WHERE {column} IN ({_EACH})", (ids,))
+
+    def _recluster(self, cluster_ids: Iterable[int], exclude: set[int]) -> None:
+        """Form clusters again from the links that remain between their members."""
+        members = [m for m in self._members(cluster_ids) if m not in exclude]
+        if not members:
+            return
+        ids = _ids(members)
+        groups: dict[int, list[Member]] = {
+            i: [(region, year, template, np.frombuffer(numbers or b"", np.uint32))]
+            for i, region, year, template, numbers in self.conn.execute(
+                f"SELECT d.id, d.region, d.year, {_TEMPLATE}, s.numbers FROM documents d"
+                f" LEFT JOIN sketches s ON s.document_id = d.id WHERE d.id IN ({_EACH})",
+                (ids,),
+            )
+        }
+        edges = self.conn.execute(
+            "SELECT document_id, other_id, max(jaccard, containment), numbers IS NOT NULL"
+            " FROM near_duplicates"
+            f" WHERE document_id IN ({_EACH}) AND other_id IN ({_EACH})",
+            (ids, ids),
+        ).fetchall()
+        parent = {m: m for m in members}
+
+        def root(m: int) -> int:
+            while parent[m] != m:
+                parent[m] = parent[parent[m]]
+                m = parent[m]
+            return m
+
+        for a, b, _, vouched in sorted(edges, key=lambda e: (-e[2], e[0], e[1])):
+            ra, rb = root(a), root(b)
+            if ra != rb and _joinable(groups[ra], groups[rb], bool(vouched)):
+                parent[rb] = ra
+                groups[ra] = groups[ra] + groups[rb]
+        clusters: dict[int, list[int]] = {}
+        for m in members:
+            clusters.setdefault(root(m), []).append(m)
+        for cluster in clusters.values():
+            self._elect(cluster)

@@ -1,0 +1,134 @@
+"""Chinese full-text search: one token per character, in simplified script.
+
+SQLite's tokenizers do not find Chinese words: `unicode61` takes a whole run of
+characters for one token, and `trigram` never matches a term of one or two characters.
+So `documents_search`, a contentless FTS5 table with the `unicode61` tokenizer, indexes a
+copy of each document's title and simplified text with a space around every CJK
+character: each character is a token, Latin words and numbers stay whole. A term typed
+in either script is converted to simplified (`to_simplified`) and spaced the same way,
+and becomes an FTS5 phrase ("卫 生"), which matches the characters in sequence.
+
+The index is kept by SQL triggers, so every writer keeps it without knowing of it; the
+spacing is done in SQL by `spaced_sql`, and in Python, identically, by `spaced`.
+"""
+
+from __future__ import annotations
+
+import re
+import shlex
+
+import sqlite_utils
+
+from crawler.script import to_simplified
+
+SEARCH_TABLE = "documents_search"
+# the first code point spaced as a character of its own: CJK radicals, punctuation,
+# kana, ideographs, Hangul, compatibility and full-width forms all lie above it
+_CJK_FROM = 0x2E80
+_CJK = re.compile(f"([{chr(_CJK_FROM)}-\U0010ffff])")
+_CHUNK = 64  # characters per step of the SQL spacing (keeps it linear in the length)
+
+
+def spaced(text: str | None) -> str:
+    """`text` with a space either side of every CJK character (what the index holds)."""
+    return _CJK.sub(r" \1 ", text or "")
+
+
+def spaced_sql(expr: str) -> str:
+    """A SQL expression computing `spaced(expr)`, usable inside a trigger.
+
+    A recursive CTE cuts the text into chunks and each chunk into characters (SQLite's
+    `substr` walks UTF-8 from the start, so cutting into characters directly would take
+    time quadratic in the length); `group_concat` joins them in order.
+    """
+    return f"""(WITH RECURSIVE
+      chunk(n, j, part) AS (
+        SELECT length({expr}), 0, substr({expr}, 1, {_CHUNK})
+        UNION ALL SELECT n, j + 1, substr({expr}, (j + 1) * {_CHUNK} + 1, {_CHUNK})
+        FROM chunk WHERE (j + 1) * {_CHUNK} < n
+      ),
+      ch(j, i, part) AS (
+        SELECT j, 1, part FROM chunk
+        UNION ALL SELECT j, i + 1, part FROM ch WHERE i < length(part)
+      )
+      SELECT coalesce(group_concat(
+        CASE WHEN unicode(c) >= {_CJK_FROM} THEN ' ' || c || ' ' ELSE c END, ''), '')
+      FROM (SELECT substr(part, i, 1) AS c FROM ch ORDER BY j, i))"""
+
+
+def _indexed(row: str) -> tuple[str, str]:
+    """The SQL expressions for the indexed title and text of `row` (new, old or a table)."""
+    return spaced_sql(f"{row}.title"), spaced_sql(f"coalesce({row}.text_simplified, {row}.text)")
+
+
+def create_search_index(db: sqlite_utils.Database) -> None:
+    """Create `documents_search`, fill it from `documents`, and the triggers that keep it."""
+    db.execute(
+        f"CREATE VIRTUAL TABLE IF NOT EXISTS {SEARCH_TABLE} USING fts5("
+        "title, text, content='', tokenize='unicode61 remove_diacritics 2')"
+    )
+    new_title, new_text = _indexed("new")
+    old_title, old_text = _indexed("old")
+    insert = (
+        f"INSERT INTO {SEARCH_TABLE} (rowid, title, text) VALUES (new.id, {new_title}, {new_text});"
+    )
+    # a contentless table forgets a row by being told the values it indexed
+    delete = (
+        f"INSERT INTO {SEARCH_TABLE} ({SEARCH_TABLE}, rowid, title, text)"
+        f" VALUES ('delete', old.id, {old_title}, {old_text});"
+    )
+    db.executescript(
+        f"""
+        CREATE TRIGGER IF NOT EXISTS {SEARCH_TABLE}_ai AFTER INSERT ON documents BEGIN
+          {insert}
+        END;
+        CREATE TRIGGER IF NOT EXISTS {SEARCH_TABLE}_ad AFTER DELETE ON documents BEGIN
+          {delete}
+        END;
+        CREATE TRIGGER IF NOT EXISTS {SEARCH_TABLE}_au
+        AFTER UPDATE OF id, title, text, text_simplified ON documents BEGIN
+          {delete}
+          {insert}
+        END;
+        """
+    )
+    indexed = db.execute(f"SELECT count(*) FROM {SEARCH_TABLE}_docsize").fetchone()[0]
+    if not indexed:  # a migration cut short re-runs from here: the insert is one statement
+        title, text = _indexed("d")
+        db.execute(
+            f"INSERT INTO {SEARCH_TABLE} (rowid, title, text)"
+            f" SELECT d.id, {title}, {text} FROM documents d"
+        )
+
+
+def _terms(query: str) -> list[str]:
+    """The terms of a query: words split on spaces, "quoted phrases" kept whole."""
+    try:
+        return shlex.split(query)
+    except ValueError:  # an unbalanced quote
+        return query.replace('"', " ").split()
+
+
+def _phrase(term: str) -> str | None:
+    """An FTS5 phrase matching `term` character by character, or None if it has no token."""
+    tokens = spaced(term).split()
+    if not tokens:
+        return None
+    return '"' + " ".join(tokens).replace('"', '""') + '"'
+
+
+def fts_query(query: str) -> str:
+    """Rewrite a search typed by a person into an FTS5 query on `documents_search`.
+
+    Every term must occur (AND); a term is found in either script: its simplified form
+    matches the simplified text, and, when typed in traditional, its typed form matches a
+    traditional title too. FTS5 operators are taken literally. An empty query matches
+    nothing.
+    """
+    parts = []
+    for term in _terms(query):
+        alternatives = dict.fromkeys(p for p in (_phrase(to_simplified(term)), _phrase(term)) if p)
+        if alternatives:
+            joined = " OR ".join(alternatives)
+            parts.append(f"({joined})" if len(alternatives) > 1 else joined)
+    return " AND ".join(parts) if parts else '""'
