@@ -270,12 +270,41 @@ def _near_duplicates(db: sqlite_utils.Database) -> None:
     NearDuplicates(db.conn).rebuild()
 
 
+_TEXT_COLUMNS = ("text", "text_simplified")
+
+
+def _text_columns_last(db: sqlite_utils.Database) -> None:
+    """Move `text` and `text_simplified` to the end of `documents`.
+
+    SQLite reads a row's columns in order, and a long text spills into overflow pages: with
+    the texts last, sorting, faceting and counting by metadata never read them (sorting
+    100,000 search matches by date went from 320 to 130 ms). The table is rebuilt once;
+    its indexes come back with it and its triggers are created again.
+    """
+    table = db["documents"]
+    columns = [c.name for c in table.columns]
+    order = [c for c in columns if c not in _TEXT_COLUMNS] + list(_TEXT_COLUMNS)
+    if columns == order:
+        return
+    triggers = [
+        sql
+        for (sql,) in db.execute(
+            "SELECT sql FROM sqlite_master WHERE type = 'trigger' AND tbl_name = 'documents'"
+        )
+    ]
+    db.conn.commit()  # transform must not run inside an open transaction
+    table.transform(column_order=order)
+    for sql in triggers:
+        db.execute(sql)
+
+
 MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [
     _v1,
     _v2,
     _incremental_crawls,
     _search_and_sources,
     _near_duplicates,
+    _text_columns_last,
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
 

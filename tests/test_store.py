@@ -149,3 +149,25 @@ def test_fingerprint_ignores_whitespace_and_width() -> None:
     assert normalize("一、 工作\u3000总结\n") == "一、工作总结"
     assert text_sha256("ＡＢ 1") == text_sha256("AB1")
     assert text_sha256("工作总结") != text_sha256("工作计划")
+
+
+def test_texts_are_the_last_columns_and_triggers_survive(tmp_path: Path) -> None:
+    with Archive(tmp_path / "a.db") as archive:
+        columns = [c.name for c in archive.db["documents"].columns]
+        assert columns[-2:] == ["text", "text_simplified"]
+        triggers = {
+            name
+            for (name,) in archive.conn.execute(
+                "SELECT name FROM sqlite_master WHERE type = 'trigger' AND tbl_name = 'documents'"
+            )
+        }
+        assert {"documents_ai", "documents_search_ai"} <= triggers
+        archive.add_document(
+            text="衛生健康工作總結，全年工作取得明显成效。", fields={},
+            sighting=Sighting(url="http://t.test/1", source="t", fetched_at="2024-01-01"),
+            run_id=None,
+        )  # fmt: skip
+        found = archive.conn.execute(
+            "SELECT count(*) FROM documents_search WHERE documents_search MATCH '\"卫 生\"'"
+        ).fetchone()[0]
+        assert found == 1
