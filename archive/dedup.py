@@ -1,37 +1,41 @@
 """Near-duplicate clusters in the archive: the LSH index, the links, the canonical copies.
 
 Every document gets a sketch of its simplified text (`archive.minhash`), stored in
-`sketches`, and its LSH band keys in `lsh_bands` (an indexed table, so finding the
-candidates of a new document is one SQL lookup whose cost does not grow with the archive).
-A candidate becomes a link (`near_duplicates`, with the measured similarity) when
+`sketches`, and its LSH band keys in `lsh_bands`, an indexed table: the candidates of a
+new document are one SQL lookup, and a key yields at most its `POSTINGS` earliest
+documents, so their number does not grow with the archive. A candidate becomes a link
+(`near_duplicates`, with the similarity measured) when
 
 - their metadata do not contradict each other: two regions, two years, or a 范文 template
-  and a filled-in report are never one report (a missing value contradicts nothing);
-- they share most of their figures (at least `NUMBERS` of the figures of the text with
-  fewer, when both have `minhash.MIN_NUMBERS`): copies keep a report's figures, while the
-  same template filled in by two counties, or a bureau's report rewritten for the next
-  year, agree in words and not in figures;
+  (describe()'s `is_template`, or three xx blanks in the text) and a filled-in report are
+  never one report; a missing value contradicts nothing;
+- their figures agree: when both have `minhash.MIN_NUMBERS` figures or more, at least
+  `NUMBERS` of the figures of the one with fewer are shared. Copies keep a report's
+  figures, while the same template filled in by two counties, or a bureau's report
+  rewritten for the next year, agree in words and not in figures;
 - and they are alike: Jaccard similarity of their 5-gram sets at least `JACCARD`, or the
-  smaller mostly inside the larger (containment at least `CONTAINMENT`: a truncated
-  preview, a copy that lost paragraphs or gained a page of chrome).
+  smaller mostly inside the larger (containment at least `CONTAINMENT`: a preview, a copy
+  that lost paragraphs or gained chrome).
 
-Links join clusters, strongest first, unless the joined cluster would hold two regions,
-two years or both a template and a report. The canonical document of a cluster is its
-most complete and trustworthy copy: not truncated (else the longest preview), not spun,
-the fewest garbled characters (shares compared to 0.1%), seen on the bureau's own site (a
-sighting on a host under the vocabulary's `year.official_hosts`, gov.cn), then the
-earliest first seen and the lowest id. Every member's `cluster_id` is the canonical
-document's id and `canonical` is 1 on that document only; both are recomputed whenever a
-member arrives, is seen again, changes or goes.
+Links join clusters, strongest first, never into a cluster holding two regions, two years
+or a template and a report; a link whose figures could not be compared (a short preview)
+joins two groups only if the figures of every two of their members that can be compared
+agree, so a preview cannot chain two reports together. The canonical document of a
+cluster is its most complete and trustworthy copy: not truncated (else the longest
+preview), not spun, the fewest garbled characters (shares compared to 0.1%), seen on the
+bureau's own site (a sighting on a host under the vocabulary's `year.official_hosts`,
+gov.cn), then the earliest first seen and the lowest id. Every member's `cluster_id` is
+the canonical document's id and `canonical` is 1 on that document only; both are
+recomputed whenever a member arrives, is seen again, changes or goes.
 
 Thresholds, measured on the labeled set (tests/pages/dedup, 113 documents in 26 clusters;
 `python bench/dedup.py --labeled` prints the figures): copies that are not previews have
-Jaccard 0.72 and more with each other (0.82 with their original), different reports at
-most 0.19, except the same template filled in twice (0.66), which the figures tell apart
-(at most 0.13 of them shared, against 0.6 and more between copies); previews are 0.85 and
-more contained in their report, different reports at most 0.23 once the figures rule out
-template fills. JACCARD 0.5, CONTAINMENT 0.7 and NUMBERS 0.35 sit in those gaps with room
-on both sides.
+Jaccard 0.72 and more with each other, different reports at most 0.19, except the same
+template filled in twice (0.66), which the figures tell apart (at most 0.22 of them
+shared, against 0.60 and more between copies); previews are 0.87 and more contained in
+their report, different reports whose figures agree at most 0.27. JACCARD 0.5,
+CONTAINMENT 0.7 and NUMBERS 0.3 sit in those gaps with room on both sides, for copies
+edited more than the labeled ones.
 """
 
 from __future__ import annotations

@@ -89,6 +89,9 @@ class Archive:
             conn.execute("PRAGMA journal_mode=WAL")
             conn.execute("PRAGMA synchronous=NORMAL")
             conn.execute("PRAGMA foreign_keys=ON")
+            # up to 128 MiB of pages in memory: the near-duplicate index looks band keys up
+            # at random, and the default 2 MiB makes each lookup a read (dedup.py)
+            conn.execute("PRAGMA cache_size=-131072")
             self.db = sqlite_utils.Database(conn)
             migrate(self.db)
             self.near = NearDuplicates(conn)  # near-duplicate clusters (archive/dedup.py)

@@ -58,18 +58,24 @@ TRANSACTIONS = 200  # documents before each milestone committed one by one, as a
 _FIRST = "枫青清澄江石桃柳白龙凤云金玉长安平和新丰宁泰华兴永东西南北明光德福顺昌盛鹤松梅"
 _SECOND = "林禾源溪州门园塘鹭山阳城水河湖川江岭峰台桥沙田坪湾港口浦洲滨谷原"
 _SUFFIX = "区县市"
-_UNITS = ["区人民医院", "县中医医院", "社区卫生服务中心", "疾病预防控制中心", "妇幼保健院",
-          "乡镇卫生院", "家庭医生团队", "医共体牵头医院", "卫生监督所", "急救中心",
-          "精神卫生中心", "村卫生室", "中心血站", "健康教育所", "老年病医院", "儿童医院"]  # fmt: skip
-_ACTIONS = ["完成{}个业务用房改造项目", "新增床位{}张", "开展新技术新项目{}项", "培训基层医务人员{}人次",
-            "接诊患者{}万人次", "建成标准化示范点{}个", "下沉专家{}名", "签约服务重点人群{}万人",
-            "投入资金{}万元", "监督检查单位{}家次", "完成健康体检{}人", "组建专科联盟{}个",
-            "引进高层次人才{}名", "开展义诊活动{}场次", "规范管理率达到{}%", "建档率达到{}%",
-            "接种疫苗{}剂次", "出动监督员{}人次", "办结群众诉求{}件", "配备设备{}台"]  # fmt: skip
-_OPENINGS = ["{y}年，{p}卫生健康局在区委、区政府的坚强领导下，坚持以人民健康为中心，",
-             "今年以来，{p}卫生健康局紧紧围绕年初确定的目标任务，坚持稳中求进，",
-             "{y}年，{p}卫生健康委员会认真贯彻落实党的二十大精神，统筹推进各项工作，",
-             "{y}年是实施“十四五”规划的关键一年，{p}卫健委聚焦群众看病就医急难愁盼问题，"]  # fmt: skip
+_UNITS = [
+    "区人民医院", "县中医医院", "社区卫生服务中心", "疾病预防控制中心", "妇幼保健院", "乡镇卫生院",
+    "家庭医生团队", "医共体牵头医院", "卫生监督所", "急救中心", "精神卫生中心", "村卫生室",
+    "中心血站", "健康教育所", "老年病医院", "儿童医院",
+]  # fmt: skip
+_ACTIONS = [
+    "完成{}个业务用房改造项目", "新增床位{}张", "开展新技术新项目{}项", "培训基层医务人员{}人次",
+    "接诊患者{}万人次", "建成标准化示范点{}个", "下沉专家{}名", "签约服务重点人群{}万人",
+    "投入资金{}万元", "监督检查单位{}家次", "完成健康体检{}人", "组建专科联盟{}个",
+    "引进高层次人才{}名", "开展义诊活动{}场次", "规范管理率达到{}%", "建档率达到{}%",
+    "接种疫苗{}剂次", "出动监督员{}人次", "办结群众诉求{}件", "配备设备{}台",
+]  # fmt: skip
+_OPENINGS = [  # the formulaic first sentences every bureau writes
+    "{y}年，{p}卫生健康局在区委、区政府的坚强领导下，坚持以人民健康为中心，",
+    "今年以来，{p}卫生健康局紧紧围绕年初确定的目标任务，坚持稳中求进，",
+    "{y}年，{p}卫生健康委员会认真贯彻落实党的二十大精神，统筹推进各项工作，",
+    "{y}年是实施“十四五”规划的关键一年，{p}卫健委聚焦群众看病就医急难愁盼问题，",
+]
 _BOILERPLATE = [
     "坚持以人民健康为中心，深化医药卫生体制改革",
     "全面贯彻党的二十大精神，认真落实新时代党的卫生与健康工作方针",
@@ -82,8 +88,12 @@ _BOILERPLATE = [
     "推进紧密型县域医共体建设，提升基层医疗卫生服务能力",
     "实施中医药传承创新工程，推动中医药事业高质量发展",
 ]
-_CHROME = ["本文由青藤范文网会员上传，仅供学习参考。", "此文档由用户上传，如有侵权请联系删除。",
-           "更多工作总结范文，请关注本站工作总结栏目。", "下载文档到电脑，查找使用更方便。"]  # fmt: skip
+_CHROME = [
+    "本文由青藤范文网会员上传，仅供学习参考。",
+    "此文档由用户上传，如有侵权请联系删除。",
+    "更多工作总结范文，请关注本站工作总结栏目。",
+    "下载文档到电脑，查找使用更方便。",
+]
 _HEADINGS = "一二三四五六七八"
 _FIGURE = re.compile(r"\d+(?:\.\d+)?")
 
@@ -121,7 +131,8 @@ def report(seed: int, *, template: bool = False) -> tuple[str, str, int]:
     size, section = len(paras[0]), 0
     while size < target:
         if rng.random() < 0.15 and section < len(_HEADINGS):
-            paras.append(f"{_HEADINGS[section]}、{rng.choice(_UNITS)}{rng.choice(('工作', '建设'))}")
+            topic = rng.choice(("工作", "建设"))
+            paras.append(f"{_HEADINGS[section]}、{rng.choice(_UNITS)}{topic}")
             section += 1
         para = "".join(rng.choices(pool(), k=rng.randint(3, 8)))
         paras.append(para)
@@ -141,7 +152,8 @@ def variant(text: str, rng: random.Random) -> tuple[str, bool]:
         return text[:cut], True
     if kind < 0.55:  # figures changed
         spots = list(_FIGURE.finditer(text))
-        for m in sorted(rng.sample(spots, min(len(spots), rng.randint(2, 6))), key=lambda m: -m.start()):
+        changed = rng.sample(spots, min(len(spots), rng.randint(2, 6)))
+        for m in sorted(changed, key=lambda m: -m.start()):
             text = text[: m.start()] + str(rng.randint(2, 9999)) + text[m.end() :]
         return text, False
     if kind < 0.8:  # chrome lines
@@ -158,7 +170,9 @@ def next_year(seed: int, rng: random.Random) -> tuple[str, str, int]:
     """The same bureau's next report: 40% of its sentences again, every figure new."""
     text, region, year = report(seed)
     sentences = [s for s in re.split(r"(?<=。)", text) if s]
-    kept = [_FIGURE.sub(lambda _: str(rng.randint(2, 9999)), s) for s in sentences if rng.random() < 0.4]
+    kept = [
+        _FIGURE.sub(lambda _: str(rng.randint(2, 9999)), s) for s in sentences if rng.random() < 0.4
+    ]
     fresh = [sentence(rng) for _ in range(len(sentences) - len(kept))]
     mixed = kept + fresh
     rng.shuffle(mixed)
@@ -239,7 +253,25 @@ def pairwise(pred: np.ndarray, true: np.ndarray) -> tuple[float, float]:
     return both / predicted if predicted else 1.0, both / actual if actual else 1.0
 
 
-def run(docs: int, sample: int, path: Path, commit_every: int = 1000, workers: int = 2) -> None:
+def _stream(workers: Any, docs: int, batch: int = 1024) -> Any:
+    """The prepared documents in order, at most two batches ahead of the consumer."""
+    pending = workers.map_async(prepared, range(min(batch, docs)), chunksize=32)
+    for start in range(0, docs, batch):
+        ready = pending.get()
+        if start + batch < docs:
+            stop = min(start + 2 * batch, docs)
+            pending = workers.map_async(prepared, range(start + batch, stop), chunksize=32)
+        yield from ready
+
+
+def run(
+    docs: int,
+    sample: int,
+    path: Path,
+    commit_every: int = 1000,
+    workers: int = 2,
+    cache_mb: int = 0,
+) -> None:
     pool()
     archive = Archive(path)
     near, conn = archive.near, archive.conn
@@ -252,14 +284,20 @@ def run(docs: int, sample: int, path: Path, commit_every: int = 1000, workers: i
     cpu: list[float] = []  # CPU time of indexing them, in this process
     alone: list[float] = []  # index time of the documents committed one by one
     print(f"load average {os.getloadavg()[0]:.2f} (other processes slow every figure down)")
-    print(f"archive {path}; {docs} synthetic documents; texts made and sketched by {workers}"
-          " worker processes, indexed and clustered in this one")  # fmt: skip
-    print(f"{'documents':>10} {'elapsed s':>10} {'ms/doc':>7} {'index ms/doc':>13}"
-          f" {'index CPU ms/doc':>17} {'own transaction':>16} {'peak MB':>8}", flush=True)  # fmt: skip
+    print(
+        f"archive {path}; {docs} synthetic documents; texts made and sketched by {workers}"
+        " worker processes, indexed and clustered in this one"
+    )
+    print(
+        f"{'documents':>10} {'elapsed s':>10} {'ms/doc':>7} {'index ms/doc':>13}"
+        f" {'index CPU ms/doc':>17} {'own transaction':>16} {'peak MB':>8}",
+        flush=True,
+    )
+    if cache_mb:
+        conn.execute(f"PRAGMA cache_size = -{cache_mb * 1024}")
     with multiprocessing.Pool(workers, initializer=pool) as workers_pool:
-        stream = workers_pool.imap(prepared, range(docs), chunksize=32)
         window_index: list[float] = []
-        for index, (doc, sk, made, sketched) in enumerate(stream):
+        for index, (doc, sk, made, sketched) in enumerate(_stream(workers_pool, docs)):
             done = index + 1
             milestone = min(m for m in (*MILESTONES, docs) if m >= done)
             own = milestone - done < TRANSACTIONS
@@ -271,9 +309,17 @@ def run(docs: int, sample: int, path: Path, commit_every: int = 1000, workers: i
             cur = conn.execute(
                 "INSERT INTO documents (text, sha256, region, year, is_template, truncated,"
                 " chars, first_seen, last_seen) VALUES ('', ?, ?, ?, ?, ?, ?, ?, ?)",
-                (f"{index:064x}", doc["region"], doc["year"], doc["is_template"],
-                 doc["truncated"], doc["chars"], f"{index:09d}", f"{index:09d}"),
-            )  # fmt: skip
+                (
+                    f"{index:064x}",
+                    doc["region"],
+                    doc["year"],
+                    doc["is_template"],
+                    doc["truncated"],
+                    doc["chars"],
+                    f"{index:09d}",
+                    f"{index:09d}",
+                ),
+            )
             document_id = int(cur.lastrowid or 0)
             conn.execute(
                 "INSERT INTO sightings (document_id, url, source, fetched_at) VALUES (?, ?, ?, ?)",
@@ -314,22 +360,30 @@ def run(docs: int, sample: int, path: Path, commit_every: int = 1000, workers: i
     bands = conn.execute("SELECT count(*) FROM lsh_bands").fetchone()[0]
     links = conn.execute("SELECT count(*) FROM near_duplicates").fetchone()[0]
     sizes = Counter(Counter(pred.tolist()).values())
-    print(f"total {total:.1f}s for {docs} documents ({1000 * total / docs:.2f} ms each):"
-          f" sketching {sketching:.1f}s CPU ({1000 * sketching / docs:.2f} ms/doc) and making"
-          f" the texts {making:.1f}s CPU in the workers; indexing and clustering"
-          f" {indexing:.1f}s ({1000 * indexing / docs:.2f} ms/doc; CPU {indexing_cpu:.1f}s)"
-          f" here; load average {os.getloadavg()[0]:.2f}")  # fmt: skip
-    print(f"peak memory {peak_mb():.0f} MB here, {children_mb():.0f} MB the largest worker;"
-          f" archive {path.stat().st_size / 1e6:.0f} MB, {bands} band keys"
-          f" ({bands / docs:.1f} per document), {links} links")  # fmt: skip
-    print(f"clusters: {sum(n for s, n in sizes.items() if s > 1)} of 2 or more documents,"
-          f" the largest {max(sizes)}; pairwise precision {precision:.4f} recall {recall:.4f}")
+    print(
+        f"total {total:.1f}s for {docs} documents ({1000 * total / docs:.2f} ms each):"
+        f" sketching {sketching:.1f}s CPU ({1000 * sketching / docs:.2f} ms/doc) and making"
+        f" the texts {making:.1f}s CPU in the workers; indexing and clustering"
+        f" {indexing:.1f}s ({1000 * indexing / docs:.2f} ms/doc; CPU {indexing_cpu:.1f}s)"
+        f" here; load average {os.getloadavg()[0]:.2f}"
+    )
+    print(
+        f"peak memory {peak_mb():.0f} MB here, {children_mb():.0f} MB the largest worker;"
+        f" archive {path.stat().st_size / 1e6:.0f} MB, {bands} band keys"
+        f" ({bands / docs:.1f} per document), {links} links"
+    )
+    print(
+        f"clusters: {sum(n for s, n in sizes.items() if s > 1)} of 2 or more documents,"
+        f" the largest {max(sizes)}; pairwise precision {precision:.4f} recall {recall:.4f}"
+    )
     t0 = time.perf_counter()
     archive.close()
     with Archive(path) as reopened:
         reopened.conn.execute("SELECT count(*) FROM lsh_bands").fetchone()
-    print(f"reopening the archive: {time.perf_counter() - t0:.2f}s (the index is SQL, nothing"
-          " is loaded)")  # fmt: skip
+    print(
+        f"reopening the archive: {time.perf_counter() - t0:.2f}s (the index is SQL, nothing"
+        " is loaded)"
+    )
     baseline(kept, path)
 
 
@@ -358,12 +412,16 @@ def baseline(kept: list[tuple[Any, ...]], path: Path) -> None:
     both = len(found & edges)
     pairs = n * (n - 1) // 2
     per_pair = brute / pairs
-    print(f"brute force on the first {n} documents: {pairs} pairs in {brute:.1f}s"
-          f" ({1e6 * per_pair:.1f} µs a pair); {len(found)} linked pairs, of which the LSH"
-          f" index found {both} ({both / len(found) if found else 1:.3f}) and {len(edges - found)}"
-          " more")  # fmt: skip
-    print(f"brute force for 100,000 documents: {per_pair * 100_000**2 / 2 / 3600:.1f} hours"
-          " (every new document against every earlier one)")  # fmt: skip
+    print(
+        f"brute force on the first {n} documents: {pairs} pairs in {brute:.1f}s"
+        f" ({1e6 * per_pair:.1f} µs a pair); {len(found)} linked pairs, of which the LSH"
+        f" index found {both} ({both / len(found) if found else 1:.3f}) and {len(edges - found)}"
+        " more"
+    )
+    print(
+        f"brute force for 100,000 documents: {per_pair * 100_000**2 / 2 / 3600:.1f} hours"
+        " (every new document against every earlier one)"
+    )
 
 
 # --- the labeled set -----------------------------------------------------------------------
@@ -390,8 +448,10 @@ def labeled_report() -> None:
     texts = [minhash.normalize(to_simplified(c.text)) for c in copies]
     cut = ("truncate", "prefix")
     print("Jaccard of the 5-gram sets (exact), by n-gram size:")
-    print(f"{'n':>3} {'copies min':>11} {'p5':>6} {'other reports p99':>18} {'max':>6}"
-          f" {'template fills max':>19}")  # fmt: skip
+    print(
+        f"{'n':>3} {'copies min':>11} {'p5':>6} {'other reports p99':>18} {'max':>6}"
+        f" {'template fills max':>19}"
+    )
     for n in (3, 4, 5, 6, 8):
         sets = [{t[i : i + n] for i in range(len(t) - n + 1)} for t in texts]
         copies_j, other_j, fill_j = [], [], []
@@ -407,9 +467,11 @@ def labeled_report() -> None:
                 other_j.append(j)
         copies_j.sort()
         other_j.sort()
-        print(f"{n:>3} {copies_j[0]:>11.3f} {copies_j[len(copies_j) // 20]:>6.3f}"
-              f" {other_j[int(len(other_j) * 0.99)]:>18.3f} {other_j[-1]:>6.3f}"
-              f" {max(fill_j):>19.3f}")  # fmt: skip
+        print(
+            f"{n:>3} {copies_j[0]:>11.3f} {copies_j[len(copies_j) // 20]:>6.3f}"
+            f" {other_j[int(len(other_j) * 0.99)]:>18.3f} {other_j[-1]:>6.3f}"
+            f" {max(fill_j):>19.3f}"
+        )
     sketches = [minhash.sketch(to_simplified(c.text)) for c in copies]
     previews, other_c, figures_copies, figures_fills = [], [], [], []
     for a, b in itertools.combinations(range(len(copies)), 2):
@@ -430,10 +492,14 @@ def labeled_report() -> None:
                 figures_fills.append(sim.numbers)
             if sim.numbers is None or sim.numbers >= 0.3:
                 other_c.append(sim.containment)
-    print(f"containment of a preview in its report: min {min(previews):.3f};"
-          f" different reports whose figures agree (or are too few): max {max(other_c):.3f}")
-    print(f"shared figures: copies min {min(figures_copies):.3f}; one template filled in twice,"
-          f" or a template and a filled copy: max {max(figures_fills):.3f}")  # fmt: skip
+    print(
+        f"containment of a preview in its report: min {min(previews):.3f};"
+        f" different reports whose figures agree (or are too few): max {max(other_c):.3f}"
+    )
+    print(
+        f"shared figures: copies min {min(figures_copies):.3f}; one template filled in twice,"
+        f" or a template and a filled copy: max {max(figures_fills):.3f}"
+    )
     for mode in ("given", "describe", "withheld"):
         with tempfile.TemporaryDirectory() as tmp, Archive(Path(tmp) / "a.db") as archive:
             ids = {}
@@ -465,16 +531,24 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--db", type=Path, help="archive file (default: a temporary one)")
     parser.add_argument("--commit-every", type=int, default=1000, help="documents per commit")
     parser.add_argument("--workers", type=int, default=2, help="processes making and sketching")
+    parser.add_argument("--cache-mb", type=int, default=0, help="SQLite page cache (0: default)")
     parser.add_argument("--labeled", action="store_true", help="the labeled set's measurements")
     args = parser.parse_args(argv)
     if args.labeled:
         labeled_report()
         return
     if args.db:
-        run(args.docs, args.sample, args.db, args.commit_every, args.workers)
+        run(args.docs, args.sample, args.db, args.commit_every, args.workers, args.cache_mb)
         return
     with tempfile.TemporaryDirectory() as tmp:
-        run(args.docs, args.sample, Path(tmp) / "bench.db", args.commit_every, args.workers)
+        run(
+            args.docs,
+            args.sample,
+            Path(tmp) / "bench.db",
+            args.commit_every,
+            args.workers,
+            args.cache_mb,
+        )
 
 
 if __name__ == "__main__":
