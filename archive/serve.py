@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import signal
 import sqlite3
 import subprocess
 import sys
@@ -92,5 +93,16 @@ def serve_archive(db: Path, *, host: str = "127.0.0.1", port: int = 8001) -> Non
     with tempfile.TemporaryDirectory() as tmp:
         metadata = Path(tmp) / "metadata.json"
         metadata.write_text(json.dumps(metadata_for(db), ensure_ascii=False), "utf-8")
-        with contextlib.suppress(KeyboardInterrupt):
-            subprocess.run(datasette_args(db, metadata, host=host, port=port), check=False)
+        child = subprocess.Popen(datasette_args(db, metadata, host=host, port=port))
+        previous = signal.signal(signal.SIGTERM, lambda *_: child.terminate())
+        try:
+            with contextlib.suppress(KeyboardInterrupt):
+                child.wait()
+        finally:  # stopping `crawler serve` stops Datasette too
+            signal.signal(signal.SIGTERM, previous)
+            if child.poll() is None:
+                child.terminate()
+                try:
+                    child.wait(timeout=10)
+                except subprocess.TimeoutExpired:
+                    child.kill()
