@@ -3,7 +3,8 @@
 Every document gets a sketch of its simplified text (`archive.minhash`), stored in
 `sketches`, and its LSH band keys in `lsh_bands`, an indexed table: the candidates of a
 new document are one SQL lookup, and a key yields at most its `POSTINGS` earliest
-documents, so their number does not grow with the archive. A candidate becomes a link
+documents, or none when these belong to many clusters (a formula every bureau writes), so
+their number does not grow with the archive. A candidate becomes a link
 (`near_duplicates`, with the similarity measured) when
 
 - their metadata do not contradict each other: two regions, two years, or a 范文 template
@@ -58,7 +59,8 @@ logger = logging.getLogger(__name__)
 JACCARD = 0.5
 CONTAINMENT = 0.7
 NUMBERS = 0.3
-POSTINGS = 16  # documents a band key yields at most (see NearDuplicates._links)
+POSTINGS = 16  # documents a band key yields at most (see NearDuplicates._candidates) ...
+FORMULA_CLUSTERS = 4  # ... and none when they fall into more clusters than this
 OFFICIAL_HOSTS = ("gov.cn",)  # when the vocabulary cannot be read
 
 Progress = Callable[[int, int], None]
@@ -145,6 +147,9 @@ _TEMPLATE = (
     "max(coalesce(d.is_template, 0),"
     f" coalesce(s.placeholders, 0) >= {minhash.TEMPLATE_PLACEHOLDERS})"
 )
+# Documents rows are wide (two copies of the text, in overflow pages that SQLite walks to
+# reach any later column): what the index reads of them comes from this covering index
+NARROW = "documents AS d INDEXED BY documents_near"
 _EACH = "SELECT value FROM json_each(?)"  # `IN (_EACH)` with a JSON list: any number of ids
 # rows are only updated when a value changes: every update of a document re-indexes its
 # text for full-text search (the FTS triggers fire on any column)
@@ -210,7 +215,7 @@ class NearDuplicates:
         """A document was seen again (another URL, an earlier date): re-pick its canonical."""
         row = self.conn.execute(
             "SELECT cluster_id, (SELECT count(*) FROM documents c WHERE c.cluster_id ="
-            " d.cluster_id) FROM documents d WHERE id = ?",
+            f" d.cluster_id) FROM {NARROW} WHERE id = ?",
             (document_id,),
         ).fetchone()
         if row is not None and row[0] is not None and row[1] > 1:
@@ -237,7 +242,7 @@ class NearDuplicates:
         clusters = [
             c
             for (c,) in self.conn.execute(
-                f"SELECT DISTINCT cluster_id FROM documents WHERE id IN ({_EACH})", (touched,)
+                f"SELECT DISTINCT cluster_id FROM {NARROW} WHERE id IN ({_EACH})", (touched,)
             )
             if c is not None
         ]
@@ -326,24 +331,11 @@ class NearDuplicates:
             )
 
     def _links(self, document_id: int, sk: Sketch, meta: tuple[Any, Any, Any]) -> list[Link]:
-        """The indexed documents sharing a band key with `sk` that pass verification.
-
-        Each key yields at most `POSTINGS` documents, the earliest: a key that many documents
-        share stands for a formula (an opening sentence every bureau writes), or for a
-        report copied many times, whose earliest copies are enough to find its cluster.
-        So the candidates of a document are bounded however large the archive grows.
-        """
-        keys = sk.keys.tolist()
-        per_key = "SELECT * FROM (SELECT document_id FROM lsh_bands WHERE key = ?"
-        per_key += f" LIMIT {POSTINGS})"
-        candidates = _ids(
-            i
-            for (i,) in self.conn.execute(" UNION ".join([per_key] * len(keys)), keys)
-            if i != document_id
-        )
+        """The indexed documents sharing a band key with `sk` that pass verification."""
+        candidates = _ids(self._candidates(document_id, sk.keys.tolist()))
         region, year, template = meta
         compatible = self.conn.execute(  # what _compatible says, in SQL
-            f"SELECT json_group_array(d.id) FROM documents d LEFT JOIN sketches s"
+            f"SELECT json_group_array(d.id) FROM {NARROW} LEFT JOIN sketches s"
             f" ON s.document_id = d.id WHERE d.id IN ({_EACH})"
             " AND (?2 IS NULL OR d.region IS NULL OR d.region = '' OR d.region = ?2)"
             " AND (?3 IS NULL OR d.year IS NULL OR d.year = ?3)"
@@ -354,7 +346,7 @@ class NearDuplicates:
         links = []
         for other_id, sample, bits, numbers, cluster_id in self.conn.execute(
             "SELECT s.document_id, s.sample, s.sample_bits, s.numbers, d.cluster_id FROM"
-            f" sketches s JOIN documents d ON d.id = s.document_id WHERE d.id IN ({_EACH})",
+            f" sketches s JOIN {NARROW} ON d.id = s.document_id WHERE d.id IN ({_EACH})",
             (compatible,),
         ):
             theirs = (np.frombuffer(sample, np.uint32), bits, np.frombuffer(numbers, np.uint32))
@@ -362,6 +354,32 @@ class NearDuplicates:
             if linked(sim):
                 links.append(Link(other_id, cluster_id, sim))
         return links
+
+    def _candidates(self, document_id: int, keys: list[int]) -> set[int]:
+        """The documents sharing a band key, formulas left out.
+
+        Each key yields at most its `POSTINGS` earliest documents. A key that has that many
+        in more than `FORMULA_CLUSTERS` clusters stands for a formula (an opening sentence
+        every bureau writes) rather than for one report, and yields none: the candidates
+        of a document stay few however large the archive grows, while a report copied
+        many times is still found through its earliest copies.
+        """
+        per_key = (
+            "SELECT * FROM (SELECT b.key, b.document_id, d.cluster_id FROM lsh_bands b"
+            f" JOIN {NARROW} ON d.id = b.document_id WHERE b.key = ? LIMIT {POSTINGS})"
+        )
+        postings: dict[int, list[tuple[int, int]]] = {}
+        for key, other, cluster_id in self.conn.execute(
+            " UNION ALL ".join([per_key] * len(keys)), keys
+        ):
+            postings.setdefault(key, []).append((other, cluster_id))
+        return {
+            other
+            for found in postings.values()
+            if len(found) < POSTINGS or len({c for _, c in found}) <= FORMULA_CLUSTERS
+            for other, _ in found
+            if other != document_id
+        }
 
     def _join(self, document_id: int, me: Member, links: list[Link]) -> int:
         """Merge the new document with the clusters it links to, strongest link first."""
@@ -385,8 +403,9 @@ class NearDuplicates:
         return [
             (region, year, template, np.frombuffer(numbers or b"", np.uint32))
             for region, year, template, numbers in self.conn.execute(
-                f"SELECT d.region, d.year, {_TEMPLATE}, s.numbers FROM documents d"
-                " LEFT JOIN sketches s ON s.document_id = d.id WHERE d.cluster_id = ?",
+                f"SELECT d.region, d.year, {_TEMPLATE}, s.numbers FROM {NARROW}"
+                " LEFT JOIN sketches s ON s.document_id = d.id"
+                " WHERE d.id IN (SELECT id FROM documents WHERE cluster_id = ?)",
                 (cluster_id,),
             )
         ]
@@ -407,7 +426,7 @@ class NearDuplicates:
         """Make `members` one cluster under its canonical document; return that id."""
         ids = _ids(members)
         rows = self.conn.execute(
-            "SELECT id, truncated, chars, spun, garbled, first_seen FROM documents"
+            f"SELECT id, truncated, chars, spun, garbled, first_seen FROM {NARROW}"
             f" WHERE id IN ({_EACH})",
             (ids,),
         ).fetchall()
@@ -465,7 +484,7 @@ class NearDuplicates:
         groups: dict[int, list[Member]] = {
             i: [(region, year, template, np.frombuffer(numbers or b"", np.uint32))]
             for i, region, year, template, numbers in self.conn.execute(
-                f"SELECT d.id, d.region, d.year, {_TEMPLATE}, s.numbers FROM documents d"
+                f"SELECT d.id, d.region, d.year, {_TEMPLATE}, s.numbers FROM {NARROW}"
                 f" LEFT JOIN sketches s ON s.document_id = d.id WHERE d.id IN ({_EACH})",
                 (ids,),
             )

@@ -246,7 +246,8 @@ def _near_duplicates(db: sqlite_utils.Database) -> None:
     """Near-duplicate clusters (archive/dedup.py): sketches, LSH band keys, links, canonical.
 
     No foreign keys: reprocessing deletes documents first and drops their index rows after.
-    Documents already archived are indexed and clustered here.
+    `documents_near` covers what the clustering reads of a document, so that it never walks
+    the overflow pages of its text. Documents already archived are clustered here.
     """
     from archive.dedup import NearDuplicates
 
@@ -256,8 +257,8 @@ def _near_duplicates(db: sqlite_utils.Database) -> None:
         """
         CREATE TABLE IF NOT EXISTS sketches (
           document_id INTEGER PRIMARY KEY, sha256 TEXT, params TEXT, ngrams INTEGER,
-          sample_bits INTEGER, signature BLOB, keys BLOB, sample BLOB, numbers BLOB,
-          placeholders INTEGER);
+          sample_bits INTEGER, placeholders INTEGER, numbers BLOB, sample BLOB, keys BLOB,
+          signature BLOB);
         CREATE TABLE IF NOT EXISTS lsh_bands (
           key INTEGER NOT NULL, document_id INTEGER NOT NULL,
           PRIMARY KEY (key, document_id)) WITHOUT ROWID;
@@ -265,6 +266,8 @@ def _near_duplicates(db: sqlite_utils.Database) -> None:
           document_id INTEGER NOT NULL, other_id INTEGER NOT NULL, jaccard REAL,
           containment REAL, numbers REAL, PRIMARY KEY (document_id, other_id)) WITHOUT ROWID;
         CREATE INDEX IF NOT EXISTS near_duplicates_other_id ON near_duplicates (other_id);
+        CREATE INDEX IF NOT EXISTS documents_near ON documents (id, cluster_id, region, year,
+          is_template, truncated, chars, spun, garbled, first_seen);
         """
     )
     NearDuplicates(db.conn).rebuild()

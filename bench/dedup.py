@@ -306,10 +306,13 @@ def run(
             truth[index] = doc["family"]
             host = "wsjkj.example.gov.cn" if doc["official"] else "www.fanwen-example.com"
             t0 = time.perf_counter()
-            cur = conn.execute(
-                "INSERT INTO documents (text, sha256, region, year, is_template, truncated,"
-                " chars, first_seen, last_seen) VALUES ('', ?, ?, ?, ?, ?, ?, ?, ?)",
+            document_id = index + 1  # as the store inserts it: its own cluster, canonical
+            conn.execute(
+                "INSERT INTO documents (id, cluster_id, canonical, text, sha256, region, year,"
+                " is_template, truncated, chars, first_seen, last_seen)"
+                " VALUES (?1, ?1, 1, '', ?, ?, ?, ?, ?, ?, ?, ?)",
                 (
+                    document_id,
                     f"{index:064x}",
                     doc["region"],
                     doc["year"],
@@ -320,7 +323,6 @@ def run(
                     f"{index:09d}",
                 ),
             )
-            document_id = int(cur.lastrowid or 0)
             conn.execute(
                 "INSERT INTO sightings (document_id, url, source, fetched_at) VALUES (?, ?, ?, ?)",
                 (document_id, f"https://{host}/{index}.html", "bench", f"{index:09d}"),
