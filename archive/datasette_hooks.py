@@ -10,7 +10,18 @@ import sqlite3
 from typing import Any
 
 from datasette import hookimpl
+from datasette.filters import FilterArguments
+from datasette.utils.asgi import BadRequest
 
+from archive import search_results
+from archive.datasette_facets import (
+    SEARCH_SCOPE,
+    ColumnsFacet,
+    PageSearch,
+    SitesFacet,
+    configured_columns,
+    load_facet_columns,
+)
 from archive.search import SEARCH_TABLE, fts_query
 
 
@@ -26,10 +37,81 @@ def prepare_connection(conn: sqlite3.Connection) -> None:
     """On an archive: search terms become character phrases, and nothing can be written."""
     if not _is_archive(conn):
         return
-    # Datasette's table search runs `... match escape_fts(:search)`: on the archive the
-    # search is rewritten for `documents_search` (see archive.search.fts_query)
+    # `... match escape_fts(:search)`, as Datasette's own search and SQL users write it,
+    # rewrites the search for `documents_search` (see archive.search.fts_query)
     conn.create_function("escape_fts", 1, fts_query, deterministic=True)
+    search_results.register(conn)  # search_matches(), search_misses() for the table search
     conn.execute("PRAGMA query_only = 1")
+
+
+def _searches(request: Any) -> list[tuple[str, str | None, str]]:
+    """(parameter, column, query) of each `_search` / `_search_<column>` argument."""
+    found = []
+    for key in request.args:
+        if key == "_search":
+            found.append(("search", None, request.args[key]))
+        elif key.startswith("_search_"):
+            column = key.removeprefix("_search_")
+            if column not in search_results.SEARCHABLE:
+                raise BadRequest(f"Cannot search by that column: {column}")
+            found.append((f"search_{column}", column, request.args[key]))
+    return found
+
+
+@hookimpl(trylast=True)  # last, so that its `supports_search` is the one kept
+def filters_from_request(request: Any, database: str, table: str, datasette: Any) -> Any:
+    """`?_search=` on `documents`: Chinese search, each match found once per page.
+
+    Datasette's own search is used instead when `_fts_table` is given.
+    """
+    if table != "documents" or "_fts_table" in request.args:
+        return None
+
+    async def inner() -> FilterArguments | None:
+        db = datasette.get_database(database)
+        if not await db.table_exists(SEARCH_TABLE):
+            return None
+        where, params, described, searched = [], {}, [], []
+        context: dict[str, Any] = {"supports_search": True}
+        for param, column, query in _searches(request):
+            context["search"] = query
+            if not query.strip():
+                continue
+            counted = await db.execute(
+                f"SELECT json_array_length({search_results.MATCHES}(?, ?)),"
+                " (SELECT count(*) FROM documents)",
+                (query, column),
+            )
+            matched, total = counted.first()
+            where.append(search_results.search_clause(param, column, matched, total))
+            params[param] = query
+            searched.append((query, column))
+            described.append(f'search {"" if column is None else column + " "}matches "{query}"')
+        if where:  # for the facets, which count the matches without SQL when they can
+            request.scope[SEARCH_SCOPE] = PageSearch(tuple(where), tuple(searched))
+        return FilterArguments(where, params, described, context)
+
+    return inner
+
+
+@hookimpl
+def register_facet_classes() -> list:
+    return [ColumnsFacet, SitesFacet]
+
+
+@hookimpl
+def startup(datasette: Any) -> Any:
+    """Load each archive's faceted columns before the first search needs them."""
+
+    async def inner() -> None:
+        for name, db in datasette.databases.items():
+            if name.startswith("_") or not await db.table_exists(SEARCH_TABLE):
+                continue
+            columns = configured_columns(datasette.table_metadata(name, "documents"))
+            if columns:
+                await load_facet_columns(datasette, name, columns)
+
+    return inner
 
 
 _SIGHTINGS = (

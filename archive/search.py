@@ -19,7 +19,7 @@ import shlex
 
 import sqlite_utils
 
-from crawler.script import to_simplified
+from crawler.script import to_simplified, to_traditional
 
 SEARCH_TABLE = "documents_search"
 # the first code point spaced as a character of its own: CJK radicals, punctuation,
@@ -121,13 +121,15 @@ def fts_query(query: str) -> str:
     """Rewrite a search typed by a person into an FTS5 query on `documents_search`.
 
     Every term must occur (AND); a term is found in either script: its simplified form
-    matches the simplified text, and, when typed in traditional, its typed form matches a
-    traditional title too. FTS5 operators are taken literally. An empty query matches
-    nothing.
+    matches the simplified text, and its typed and traditional forms match a title
+    stored in traditional (titles are indexed as written). FTS5 operators are taken
+    literally. An empty query matches nothing.
     """
     parts = []
     for term in _terms(query):
-        alternatives = dict.fromkeys(p for p in (_phrase(to_simplified(term)), _phrase(term)) if p)
+        simplified = to_simplified(term)
+        forms = (simplified, term, to_traditional(simplified))
+        alternatives = dict.fromkeys(p for p in map(_phrase, forms) if p)
         if alternatives:
             joined = " OR ".join(alternatives)
             parts.append(f"({joined})" if len(alternatives) > 1 else joined)

@@ -50,3 +50,10 @@ def to_simplified(text: str) -> str:
     if not text:
         return text
     return _converter("t2s").convert(text)
+
+
+def to_traditional(text: str) -> str:
+    """Convert simplified characters to traditional (OpenCC s2t), OpenCC's usual choice."""
+    if not text:
+        return text
+    return _converter("s2t").convert(text)

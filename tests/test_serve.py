@@ -10,6 +10,7 @@ import sqlite3
 import subprocess
 import sys
 import time
+import urllib.error
 import urllib.parse
 import urllib.request
 from collections.abc import Iterator
@@ -167,9 +168,10 @@ def test_sql_spacing_is_the_python_spacing(text: str) -> None:
 
 
 def test_query_rewriting() -> None:
-    assert fts_query("卫生") == '"卫 生"'
+    assert fts_query("卫生") == '("卫 生" OR "衛 生")'  # 衛生 for titles kept in traditional
     assert fts_query("衛生 疾") == '("卫 生" OR "衛 生") AND "疾"'
-    assert fts_query('"卫生 健康" 2024年') == '"卫 生 健 康" AND "2024 年"'
+    assert fts_query('"卫生 健康" 2024年') == '("卫 生 健 康" OR "衛 生 健 康") AND "2024 年"'
+    assert fts_query("covid") == '"covid"'
     assert fts_query("") == '""'
     assert fts_query('a"b OR') == '"a" AND "b" AND "OR"'
 
@@ -227,6 +229,44 @@ def test_search_examples(server: Server) -> None:
     assert server.search("疾") == {1, 2, 4}
     assert server.search("疾病预防") == {1, 2}
     assert server.search("卫生 医保") == {1, 2}
+
+
+def test_search_by_column_and_its_facets(server: Server) -> None:
+    def ids(query: str) -> set[int]:
+        data = get_json(f"{server.base}/documents.json?{query}&_shape=objects&_size=max")
+        return {row["id"] for row in data["rows"]}
+
+    assert ids("_search_title=" + urllib.parse.quote("卫生")) == {1, 2, 4}  # 2: 衛生 in title
+    assert ids("_search_text=" + urllib.parse.quote("醫保")) == {1, 2}
+    assert ids("_search_title=" + urllib.parse.quote("醫保")) == set()
+    assert ids("_search=" + urllib.parse.quote("  ")) == {1, 2, 3, 4}  # a blank search: all
+    with pytest.raises(urllib.error.HTTPError) as refused:
+        ids("_search_sha256=x")
+    refused.value.close()
+    assert refused.value.code == 400
+    data = get_json(f"{server.base}/documents.json?_search={urllib.parse.quote('医保')}")
+    assert data["filtered_table_rows_count"] == 2
+    facets = data["facet_results"]
+    assert {v["value"]: v["count"] for v in facets["sources"]["results"]} == {
+        "site-a": 1, "site-b": 1}  # fmt: skip
+    assert {v["value"] for v in facets["region"]["results"]} == {"枫林区", "澄溪区"}
+    assert 'search matches "医保"' in data["human_description_en"]
+
+
+@pytest.mark.parametrize("term", ["卫生", "醫保", "疾", "鼹鼠"])
+def test_facets_from_memory_are_the_sql_facets(server: Server, term: str) -> None:
+    def facets(extra: str) -> dict:
+        query = urllib.parse.urlencode({"_search": term}) + extra
+        data = get_json(f"{server.base}/documents.json?{query}&_size=0")
+        assert len(data["facet_results"]) == 7
+        return {
+            name: [(v["value"], v["count"]) for v in facet["results"]]
+            for name, facet in data["facet_results"].items()
+        }
+
+    # only the search: counted in memory; with another filter (one that keeps every row):
+    # counted by SQL
+    assert facets("") == facets("&id__gte=0")
 
 
 def canned_queries() -> list[str]:

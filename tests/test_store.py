@@ -50,7 +50,8 @@ def test_schema_and_wal(archive: Archive) -> None:
         "last_seen",
     ):
         assert c in columns
-    assert archive.db["documents"].detect_fts() == "documents_fts"
+    assert archive.db["documents_search"].exists()  # the Chinese search (archive/search.py)
+    assert not archive.db["documents_fts"].exists()  # the trigram index is dropped
 
 
 def test_reopen_keeps_data(tmp_path: Path) -> None:
@@ -161,7 +162,8 @@ def test_texts_are_the_last_columns_and_triggers_survive(tmp_path: Path) -> None
                 "SELECT name FROM sqlite_master WHERE type = 'trigger' AND tbl_name = 'documents'"
             )
         }
-        assert {"documents_ai", "documents_search_ai"} <= triggers
+        assert {"documents_search_ai", "documents_search_ad", "documents_search_au"} <= triggers
+        assert "documents_ai" not in triggers  # the trigram index's, dropped with it
         archive.add_document(
             text="衛生健康工作總結，全年工作取得明显成效。", fields={},
             sighting=Sighting(url="http://t.test/1", source="t", fetched_at="2024-01-01"),
