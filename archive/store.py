@@ -161,9 +161,11 @@ class Archive:
             return int(self.conn.execute(sql, (run_id,)).fetchone()[0])
 
         return {
+            # the run of a document's first sighting: later sightings by runs that started
+            # earlier (crawls run side by side) do not move it, so no document counts twice
             "documents_new": count(
-                "SELECT count(*) FROM (SELECT document_id FROM sightings"
-                " GROUP BY document_id HAVING min(run_id) = ?)"
+                "SELECT count(*) FROM sightings s WHERE s.run_id = ?"
+                " AND s.id = (SELECT min(id) FROM sightings WHERE document_id = s.document_id)"
             ),
             "sightings_added": count("SELECT count(*) FROM sightings WHERE run_id = ?"),
             "pages_skipped": count("SELECT count(*) FROM skipped WHERE run_id = ?"),

@@ -101,6 +101,11 @@ def demo(ctx: click.Context, db: Path, keep_serving: bool) -> None:
 )
 @click.option("--delay", type=click.FloatRange(0), default=None, help="Seconds between requests.")
 @click.option("--no-progress", is_flag=True, help="No live progress line.")
+@click.option(
+    "--private-network",
+    is_flag=True,
+    help="Ad-hoc crawls: allow private, loopback and link-local addresses (refused by default).",
+)
 @click.option("--run-id", type=int, default=None, hidden=True, help="A crawl_runs row to fill in.")
 @click.pass_context
 def crawl(
@@ -110,6 +115,7 @@ def crawl(
     depth: int | None,
     delay: float | None,
     no_progress: bool,
+    private_network: bool,
     run_id: int | None,
 ) -> None:
     """Crawl site profiles by name (all when none given), or URLs ad hoc.
@@ -139,10 +145,16 @@ def crawl(
     spiders: list[tuple[Any, dict[str, Any]]] = []
     if urls:
         overrides["DEPTH_LIMIT"] = depth or DEFAULT_DEPTH
+        overrides["PRIVATE_NETWORK_ALLOWED"] = private_network
         spiders.append((DiscoverSpider, {"urls": urls}))
     else:
         if depth is not None:
             raise click.UsageError("--depth applies to ad-hoc URL crawls only")
+        if private_network:
+            raise click.UsageError(
+                "--private-network applies to ad-hoc URL crawls; a profile sets"
+                " `private_network = true` under [settings]"
+            )
         profiles = load_profiles()
         unknown = [n for n in names if n not in profiles]
         if unknown:

@@ -20,6 +20,20 @@ DOWNLOAD_DELAY = 1.0
 CONCURRENT_REQUESTS = 16
 CONCURRENT_REQUESTS_PER_DOMAIN = 2
 
+# no requests to private, loopback or link-local addresses unless a profile allows them
+# (`private_network = true`; the demo and the tests do): crawler/network_guard.py
+PRIVATE_NETWORK_ALLOWED = False
+DOWNLOADER_MIDDLEWARES = {
+    "crawler.network_guard.PrivateNetworkGuard": 40,
+    # retries wait as long as a 429/503's Retry-After asks (crawler/retry_after.py)
+    "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
+    "crawler.retry_after.RetryAfterMiddleware": 550,
+    # a redirect loop is a failure with its chain, not a silently dropped duplicate
+    "scrapy.downloadermiddlewares.redirect.RedirectMiddleware": None,
+    "crawler.redirect_loop.RedirectLoopMiddleware": 600,
+}
+RETRY_AFTER_MAX = 60
+
 # limits
 DOWNLOAD_TIMEOUT = 30
 DOWNLOAD_MAXSIZE = 32 * 1024 * 1024

@@ -15,6 +15,7 @@ from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.python.failure import Failure
 
 from crawler.items import FailureItem, PageItem, UnchangedItem
+from crawler.network_guard import PrivateAddressRefused
 
 ATTACHMENT_EXTENSIONS = ("doc", "docx", "pdf", "wps", "txt")
 ATTACHMENT_RE = re.compile(r"\.(docx?|pdf|wps|txt)(\?.*)?$", re.IGNORECASE)
@@ -25,6 +26,10 @@ def header(response: Response, name: str) -> str | None:
     """A response header as text, or None."""
     value = response.headers.get(name)
     return value.decode("latin-1") if value else None
+
+
+# requests Scrapy drops by the crawl's own rules (robots.txt, allowed domains): not failures
+BY_POLICY = ("Forbidden by robots.txt", "Filtered offsite request")
 
 
 class ArchiveSpider(scrapy.Spider):
@@ -83,7 +88,11 @@ class ArchiveSpider(scrapy.Spider):
         )
 
     def on_error(self, failure: Failure) -> Iterator[FailureItem]:
-        """Turn a failed request into a failure record (robots.txt and offsite are not)."""
+        """Turn a failed request into a failure record (robots.txt and offsite are not).
+
+        Other ignored requests are failures: a redirect loop ("max redirections reached"),
+        a body over the size limit once decompressed.
+        """
         request = failure.request  # type: ignore[attr-defined]
         if failure.check(HttpError):
             status = failure.value.response.status
@@ -95,7 +104,16 @@ class ArchiveSpider(scrapy.Spider):
                 status=status,
             )
             return
-        if failure.check(IgnoreRequest):
+        if failure.check(PrivateAddressRefused):  # recorded: a page led somewhere refused
+            self.logger.warning("%s", failure.value)
+            yield FailureItem(
+                url=request.url,
+                source=self.source_of(request.url),
+                stage="scope",
+                reason=str(failure.value)[:500],
+            )
+            return
+        if failure.check(IgnoreRequest) and str(failure.value).startswith(BY_POLICY):
             self.logger.debug("ignored %s: %s", request.url, failure.value)
             return
         yield FailureItem(

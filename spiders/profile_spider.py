@@ -8,16 +8,24 @@ from typing import Any
 
 from scrapy.http import Response
 
+from crawler.items import FailureItem
+from crawler.settings import DOWNLOADER_MIDDLEWARES
 from spiders.base import ATTACHMENT_RE, ArchiveSpider
 from spiders.profiles import Profile
 
 INCREMENTAL_MIDDLEWARE = "crawler.incremental.ConditionalRequestMiddleware"
+# list pages in a row without a new article, after which a chain of list pages is a trap
+TRAP_PAGES = 5
 
 
 class ProfileSpider(ArchiveSpider):
     """Crawls one site as its profile says; subclassed per profile by `spider_for`."""
 
     profile: Profile
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.articles_seen: set[str] = set()  # article links met in this crawl
 
     @property
     def selectors(self) -> dict[str, Any]:
@@ -30,13 +38,30 @@ class ProfileSpider(ArchiveSpider):
             else:
                 yield self.request(url, self.parse)
 
-    def parse(self, response: Response, **kwargs: Any) -> Iterator[Any]:
-        """A list page: follow pagination and list pages, request the articles."""
+    def parse(self, response: Response, barren: int = 0, **kwargs: Any) -> Iterator[Any]:
+        """A list page: follow pagination and list pages, request the articles.
+
+        `barren` counts the list pages before this one, in a row, that named no article
+        not seen before in this crawl. At `TRAP_PAGES` the chain ends (endless pagination,
+        calendars), and a failure record says where.
+        """
+        lists, new = [], 0
         for url, text in self.extract_links(response):
             if self.profile.is_article(url):
+                new += url not in self.articles_seen
+                self.articles_seen.add(url)
                 yield self.request(url, self.parse_article, conditional=True, link_text=text)
             elif self.profile.is_followed(url):
-                yield self.request(url, self.parse)
+                lists.append(url)
+        barren = 0 if new else barren + 1
+        if barren >= TRAP_PAGES and lists:
+            yield FailureItem(
+                url=response.url, source=self.source_of(response.url), stage="trap",
+                reason=f"{barren} list pages in a row named no new article: links not followed",
+            )  # fmt: skip
+            return
+        for url in lists:
+            yield self.request(url, self.parse, barren=barren)
 
     def parse_article(self, response: Response, link_text: str | None = None) -> Iterator[Any]:
         """An article: archive it and fetch its attachments.
@@ -72,7 +97,7 @@ def spider_for(profile: Profile) -> type[ProfileSpider]:
             "allowed_domains": list(profile.allowed_domains),
             "custom_settings": {
                 **profile.settings.scrapy_settings(),
-                "DOWNLOADER_MIDDLEWARES": {INCREMENTAL_MIDDLEWARE: 450},
+                "DOWNLOADER_MIDDLEWARES": {**DOWNLOADER_MIDDLEWARES, INCREMENTAL_MIDDLEWARE: 450},
             },
             "__module__": __name__,
         },

@@ -28,7 +28,7 @@ KNOWN_KEYS = {
     "selectors",
     "settings",
 }
-SETTING_KEYS = {"delay", "concurrency", "depth", "max_pages"}
+SETTING_KEYS = {"delay", "concurrency", "depth", "max_pages", "timeout", "private_network"}
 
 
 @dataclass(frozen=True)
@@ -48,6 +48,8 @@ class SiteSettings:
     concurrency: int = 2
     depth: int | None = None
     max_pages: int | None = None
+    timeout: float | None = None  # seconds for one download
+    private_network: bool = False  # may fetch private/loopback addresses (crawler/network_guard)
 
     def scrapy_settings(self) -> dict[str, Any]:
         """The Scrapy settings these values stand for."""
@@ -59,6 +61,10 @@ class SiteSettings:
             out["DEPTH_LIMIT"] = self.depth
         if self.max_pages is not None:
             out["CLOSESPIDER_PAGECOUNT"] = self.max_pages
+        if self.timeout is not None:
+            out["DOWNLOAD_TIMEOUT"] = self.timeout
+        if self.private_network:
+            out["PRIVATE_NETWORK_ALLOWED"] = True
         return out
 
 
@@ -255,4 +261,13 @@ def _site_settings(value: Any, fail: Any) -> SiteSettings:
             if not isinstance(v, int) or isinstance(v, bool) or v < 1:
                 raise fail(f"settings.{key}", "must be an integer >= 1")
             out[key] = v
+    if "timeout" in value:
+        timeout = value["timeout"]
+        if not isinstance(timeout, int | float) or isinstance(timeout, bool) or timeout <= 0:
+            raise fail("settings.timeout", "must be a number of seconds > 0")
+        out["timeout"] = float(timeout)
+    if "private_network" in value:
+        if not isinstance(value["private_network"], bool):
+            raise fail("settings.private_network", "must be true or false")
+        out["private_network"] = value["private_network"]
     return SiteSettings(**out)

@@ -168,6 +168,7 @@ def test_adhoc_crawl_archives_every_report_once(gov_site, tmp_path: Path) -> Non
             "--delay",
             "0",
             "--no-progress",
+            "--private-network",
         ],
         cwd=tmp_path,
         capture_output=True,

@@ -132,6 +132,7 @@ def test_unwritable_archive_is_one_line(tmp_path: Path) -> None:
             "crawler",
             "crawl",
             "http://127.0.0.1:9/",
+            "--private-network",
             "--db",
             str(blocker / "sub" / "a.db"),
         ],

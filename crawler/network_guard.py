@@ -1,0 +1,78 @@
+"""Refuse requests to private, loopback, link-local and other non-public addresses (SSRF).
+
+A profile names public sites, but a page can link or redirect anywhere, and a name can
+resolve to an address inside the network the crawler runs in (a router, a cloud metadata
+service at 169.254.169.254, a database on localhost). Every request, robots.txt and
+redirects included, is checked before it is sent: its host is resolved with Scrapy's own
+cached resolver (the address then connected to is the one checked) and refused unless
+every address is public. The demo and the tests, which serve sites on 127.0.0.1, opt in
+with `private_network = true` in a profile's `[settings]` or `--private-network` on
+`crawler crawl` (setting `PRIVATE_NETWORK_ALLOWED`).
+"""
+
+from __future__ import annotations
+
+import ipaddress
+from urllib.parse import urlsplit
+
+from scrapy import Request
+from scrapy.crawler import Crawler
+from scrapy.exceptions import IgnoreRequest
+from scrapy.utils.defer import maybe_deferred_to_future
+
+SETTING = "PRIVATE_NETWORK_ALLOWED"
+Address = ipaddress.IPv4Address | ipaddress.IPv6Address
+
+
+class PrivateAddressRefused(IgnoreRequest):
+    """A request whose host is, or resolves to, a non-public address."""
+
+
+def is_public(address: Address) -> bool:
+    """Whether `address` is globally routable (not private, loopback, link-local, …)."""
+    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped:
+        return is_public(address.ipv4_mapped)
+    return address.is_global and not address.is_multicast
+
+
+def literal_address(host: str) -> Address | None:
+    """The address a host name spells, if it is one (`[::1]` and `127.0.0.1` are)."""
+    try:
+        return ipaddress.ip_address(host.strip("[]"))
+    except ValueError:
+        return None
+
+
+def refusal(host: str, address: Address) -> str:
+    return (
+        f"refused {host}: {address} is not a public address (a profile may allow private"
+        " networks with `private_network = true` under [settings])"
+    )
+
+
+class PrivateNetworkGuard:
+    """Downloader middleware: raise `PrivateAddressRefused` for a non-public destination."""
+
+    def __init__(self, allowed: bool) -> None:
+        self.allowed = allowed
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> PrivateNetworkGuard:
+        return cls(crawler.settings.getbool(SETTING))
+
+    async def process_request(self, request: Request) -> None:
+        if self.allowed:
+            return None
+        host = urlsplit(request.url).hostname or ""
+        address = literal_address(host)
+        if address is None:
+            from twisted.internet import reactor
+
+            try:
+                resolved = await maybe_deferred_to_future(reactor.resolve(host))  # type: ignore[attr-defined]
+            except Exception:
+                return None
+            address = ipaddress.ip_address(resolved)
+        if not is_public(address):
+            raise PrivateAddressRefused(refusal(host, address))
+        return None
