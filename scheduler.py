@@ -43,6 +43,7 @@ MISFIRE_GRACE = 3600  # a run missed while the scheduler was down still runs wit
 WORKERS = 4  # crawls of different sources that may run at once
 
 _supervisor: Supervisor | None = None
+_redis_url: str | None = None  # `--redis`: seed each crawl to the fleet instead
 
 
 def job_id(source: str) -> str:
@@ -65,8 +66,26 @@ def trigger_for(profile: Profile) -> CronTrigger | IntervalTrigger:
 
 def run_job(source: str, db: str, schedule: str) -> None:
     """What a stored job calls: crawl one source (`schedule` marks which schedule made it)."""
+    if _redis_url:
+        seed_source(source, _redis_url)
+        return
     supervisor = _supervisor or Supervisor(db)
     supervisor.run(source)
+
+
+def seed_source(source: str, redis_url: str) -> bool:
+    """Queue a distributed crawl of `source` for the fleet (`crawler seed`); False on error."""
+    from crawler.fleet.connect import connect
+    from crawler.fleet.seed import profile_spec, seed
+
+    try:
+        profile = load_profiles()[source]
+        done = seed(connect(redis_url), profile_spec(profile))
+    except (CrawlerError, KeyError) as exc:
+        logger.error("%s: cannot seed the fleet: %s", source, exc)
+        return False
+    logger.info("%s: seeded crawl %s (%d start requests)", source, done.crawl, done.requests)
+    return True
 
 
 def build_scheduler(
@@ -205,7 +224,7 @@ def run_once(profiles: dict[str, Profile], supervisor: Supervisor, stop: threadi
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    global _supervisor
+    global _supervisor, _redis_url
     parser = argparse.ArgumentParser(prog="scheduler.py", description=__doc__.splitlines()[0])
     parser.add_argument("--once", action="store_true", help="crawl every source once and exit")
     parser.add_argument(
@@ -216,6 +235,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         type=float,
         default=CRAWL_TIMEOUT,
         help=f"seconds a crawl may take before it is stopped (default {CRAWL_TIMEOUT:.0f})",
+    )
+    parser.add_argument(
+        "--redis",
+        metavar="URL",
+        help="seed each due crawl to the fleet on this Redis (workers crawl, ingester archives)",
     )
     parser.add_argument(
         "--stop-grace",
@@ -250,13 +274,17 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     previous = {s: signal.signal(s, on_signal) for s in (signal.SIGTERM, signal.SIGINT)}
     _supervisor = Supervisor(args.db, timeout=args.timeout, stop_grace=args.stop_grace)
+    _redis_url = args.redis
     try:
+        if args.once and args.redis:
+            return 0 if all(seed_source(name, args.redis) for name in profiles) else 1
         if args.once:
             return run_once(profiles, _supervisor, stop)
         serve(profiles, args.db, _supervisor, stop)
         return 0
     finally:
         _supervisor = None
+        _redis_url = None
         for s, handler in previous.items():
             signal.signal(s, handler)
 

@@ -77,6 +77,10 @@ class ExportError(CrawlerError):
     """An export cannot be written where it was asked to go."""
 
 
+class ExportWriteError(ExportError, OSError):
+    """Writing the export failed (a full disk): an OSError still, and one line in the CLI."""
+
+
 @dataclass(frozen=True)
 class Filters:
     """Which documents to export; list fields match any of their values."""
@@ -536,9 +540,12 @@ def export(
         )
         _publish(tmp, out)
         os.replace(manifest_tmp, manifest)
-    except BaseException:
+    except BaseException as exc:
         _remove(tmp)
         manifest_tmp.unlink(missing_ok=True)
+        if isinstance(exc, OSError):  # a full disk, a read-only folder: one clear line
+            reason = exc.strerror or str(exc)
+            raise ExportWriteError(f"{out}: cannot write the export: {reason}") from None
         raise
     finally:
         conn.close()

@@ -66,6 +66,21 @@ def load(conn: sqlite3.Connection, columns: dict[str, bool]) -> FacetColumns:
     return FacetColumns(ids, loaded)
 
 
+def _load_snapshot(conn: sqlite3.Connection, columns: dict[str, bool]) -> FacetColumns:
+    """`load` in one read transaction: its statements must see one state of the archive.
+
+    Datasette's connections run each statement on its own; a document a crawl archived
+    between reading the ids and reading a column had no place in the ids (IndexError).
+    """
+    if conn.in_transaction:
+        return load(conn, columns)
+    conn.execute("BEGIN")
+    try:
+        return load(conn, columns)
+    finally:
+        conn.execute("COMMIT")
+
+
 def _is_array(value: object) -> bool:
     try:
         return isinstance(json.loads(value), list) if isinstance(value, str) else False
@@ -134,6 +149,6 @@ class _Held:
             version = self.watch.execute("PRAGMA data_version").fetchone()[0]
             if self.loaded is None or version != self.version or columns.keys() - self.columns:
                 self.columns |= columns
-                self.loaded = load(conn, self.columns)  # read after the version: never stale
+                self.loaded = _load_snapshot(conn, self.columns)  # read after the version
                 self.version = version
             return self.loaded

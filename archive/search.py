@@ -110,9 +110,13 @@ def _terms(query: str) -> list[str]:
 
 
 def _phrase(term: str) -> str | None:
-    """An FTS5 phrase matching `term` character by character, or None if it has no token."""
+    """An FTS5 phrase matching `term` character by character, or None if it has no token.
+
+    Only letters, digits and CJK characters are tokens: a term of punctuation alone ("--")
+    would be an empty phrase, which matches nothing, so it is left out.
+    """
     tokens = spaced(term).split()
-    if not tokens:
+    if not any(ch.isalnum() for ch in term):
         return None
     return '"' + " ".join(tokens).replace('"', '""') + '"'
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import os
 import sqlite3
 import zlib
 from collections.abc import Mapping
@@ -18,7 +19,7 @@ import sqlite_utils
 from archive.dedup import NearDuplicates, Progress, Rebuilt
 from archive.fingerprint import text_sha256
 from archive.schema import DOCUMENT_COLUMNS, migrate
-from crawler.errors import ArchiveError
+from crawler.errors import ArchiveError, ArchiveUnwritable, CrawlerError
 from crawler.script import to_simplified
 
 logger = logging.getLogger(__name__)
@@ -28,6 +29,29 @@ COMPUTED = {
     "id", "text", "sha256", "cluster_id", "chars", "first_seen", "last_seen", "text_simplified",
 }  # fmt: skip
 DOCUMENT_FIELDS = tuple(c for c in DOCUMENT_COLUMNS if c not in COMPUTED)
+
+
+# SQLite's primary result codes that no retry will cure: every later write would fail too
+UNWRITABLE = {
+    3: "permission denied",  # SQLITE_PERM
+    8: "the archive is read-only",  # SQLITE_READONLY
+    10: "disk I/O error",  # SQLITE_IOERR
+    11: "the archive file is damaged",  # SQLITE_CORRUPT
+    13: "the disk is full",  # SQLITE_FULL
+    14: "cannot open the archive file",  # SQLITE_CANTOPEN
+    26: "not an archive file",  # SQLITE_NOTADB
+}
+
+
+def unwritable(exc: BaseException, path: str | Path) -> ArchiveUnwritable | None:
+    """The clear error for a SQLite error that stops every write to the archive at `path`."""
+    code = getattr(exc, "sqlite_errorcode", None)
+    if not isinstance(exc, sqlite3.Error) or code is None or code & 0xFF not in UNWRITABLE:
+        return None
+    return ArchiveUnwritable(
+        f"{path}: cannot write the archive: {UNWRITABLE[code & 0xFF]} ({exc}); what was"
+        " archived before is complete, run again once this is fixed"
+    )
 
 
 def now() -> str:
@@ -78,6 +102,14 @@ class Added:
     sighting_id: int
 
 
+def cache_mib() -> int:
+    """SQLite's page cache per archive connection, in MiB (`CRAWLER_CACHE_MIB`, 128)."""
+    value = os.environ.get("CRAWLER_CACHE_MIB", "128")
+    if not value.isdigit() or int(value) < 1:
+        raise ArchiveError(f"CRAWLER_CACHE_MIB must be a number of MiB >= 1, not {value!r}")
+    return int(value)
+
+
 class Archive:
     """One SQLite archive file, opened in WAL mode and migrated to the current schema."""
 
@@ -90,8 +122,9 @@ class Archive:
             conn.execute("PRAGMA synchronous=NORMAL")
             conn.execute("PRAGMA foreign_keys=ON")
             # up to 128 MiB of pages in memory: the near-duplicate index looks band keys up
-            # at random, and the default 2 MiB makes each lookup a read (dedup.py)
-            conn.execute("PRAGMA cache_size=-131072")
+            # at random, and the default 2 MiB makes each lookup a read (dedup.py); a
+            # crawl's memory grows by up to this much as the archive grows
+            conn.execute(f"PRAGMA cache_size=-{cache_mib() * 1024}")
             self.db = sqlite_utils.Database(conn)
             migrate(self.db)
             self.near = NearDuplicates(conn)  # near-duplicate clusters (archive/dedup.py)
@@ -533,11 +566,57 @@ class Archive:
         return (row[0], row[1]) if row else None
 
     def known_links(self, url: str) -> list[tuple[str, str | None]]:
-        """(url, link text) of the attachments last fetched from the page at `url`."""
+        """(url, link text) of the attachments last fetched from the page at `url`, and of
+        every link on the page as it was last downloaded (its kept bytes).
+
+        A page that answers 304 has no body to find its links in. Without the kept page's
+        links, an attachment that was never fetched (the crawl was killed between archiving
+        the page and fetching the attachment, or the attachment's download failed) would
+        never be fetched while the page stays unchanged. The spider picks the attachments.
+        """
         rows = self.conn.execute(
             "SELECT url, link_text FROM validators WHERE referer = ? ORDER BY url", (url,)
         )
-        return [(u, t) for u, t in rows]
+        found = dict(rows.fetchall())
+        for link, text in self._kept_page_links(url):
+            found.setdefault(link, text)
+        return sorted(found.items())
+
+    def _kept_page_links(self, url: str) -> list[tuple[str, str]]:
+        """(absolute url, link text) of the links in the last kept HTML capture of `url`."""
+        import lxml.html
+        from lxml import etree
+        from w3lib.url import safe_url_string
+
+        from crawler.decode import decode
+
+        row = None
+        for table in ("sightings", "skipped"):  # an archived page, else a skipped one
+            row = (
+                row
+                or self.conn.execute(
+                    f"SELECT capture_sha256 FROM {table} WHERE url = ? AND capture_sha256 IS NOT"
+                    " NULL ORDER BY id DESC LIMIT 1",
+                    (url,),
+                ).fetchone()
+            )
+        if row is None:
+            return []
+        (content_type,) = self.conn.execute(
+            "SELECT content_type FROM captures WHERE sha256 = ?", (row[0],)
+        ).fetchone()
+        if "html" not in (content_type or "text/html"):
+            return []
+        try:
+            doc = lxml.html.fromstring(decode(self.read_capture(row[0]), content_type).text)
+            doc.make_links_absolute(url, resolve_base_href=True)
+        except (CrawlerError, ValueError, etree.LxmlError):
+            return []  # a page that cannot be read again has no links to offer
+        return [
+            (safe_url_string(a.get("href").split("#")[0]), " ".join(a.text_content().split()))
+            for a in doc.iter("a")
+            if a.get("href")
+        ]
 
     def mark_unchanged(self, url: str, run_id: int | None, at: str) -> int | None:
         """A URL answered 304: note the check and move its document's `last_seen` on.

@@ -443,19 +443,162 @@ def serve(db: Path, port: int, host: str) -> None:
     serve_archive(db, host=host, port=port)
 
 
+redis_option = click.option(
+    "--redis", "redis_url", required=True, metavar="URL", help="Redis URL (redis://host:6379/0)."
+)
+lease_option = click.option(
+    "--lease-timeout",
+    type=click.FloatRange(min=1),
+    default=30.0,
+    show_default=True,
+    help="Seconds without a heartbeat before a dead process's work is taken over.",
+)
+until_idle_option = click.option(
+    "--until-idle",
+    type=click.FloatRange(min=0),
+    default=0,
+    metavar="SECONDS",
+    help="Exit once the fleet had nothing queued or in flight that long [default: never].",
+)
+
+
+@cli.command()
+@click.argument("targets", nargs=-1, required=True)
+@redis_option
+@click.option("--depth", type=click.IntRange(1, 50), default=None, help="Ad-hoc URLs: depth.")
+@click.option("--delay", type=click.FloatRange(0), default=None, help="Seconds between requests.")
+@click.option("--concurrency", type=click.IntRange(1), default=None, help="Requests per site.")
+def seed(
+    targets: tuple[str, ...],
+    redis_url: str,
+    depth: int | None,
+    delay: float | None,
+    concurrency: int | None,
+) -> None:
+    """Queue a distributed crawl: profiles by name, or URLs ad hoc (see `crawler worker`)."""
+    from crawler.fleet.connect import connect
+    from crawler.fleet.seed import profile_spec, seed, urls_spec
+    from spiders.profiles import load_profiles
+
+    urls = [t for t in targets if "://" in t]
+    names = [t for t in targets if "://" not in t]
+    if urls and names:
+        raise click.UsageError("give either profile names or URLs, not both")
+    for url in urls:
+        if urlsplit(url).scheme not in ("http", "https") or not urlsplit(url).hostname:
+            raise click.UsageError(f"not an http(s) URL: {url}")
+    specs = []
+    if urls:
+        specs.append(urls_spec(urls, depth))
+    else:
+        profiles = load_profiles()
+        unknown = [n for n in names if n not in profiles]
+        if unknown:
+            raise click.UsageError(
+                f"no profile named {', '.join(unknown)} (known: {', '.join(profiles) or 'none'})"
+            )
+        specs = [profile_spec(profiles[n]) for n in names]
+    client = connect(redis_url)
+    for spec in specs:
+        done = seed(client, spec, delay=delay, concurrency=concurrency)
+        click.echo(f"seeded {done.crawl}: {done.requests} start requests")
+
+
+@cli.command()
+@redis_option
+@until_idle_option
+@lease_option
+@click.option(
+    "--private-network",
+    is_flag=True,
+    help="Allow private and loopback addresses (test and intranet fleets).",
+)
+@click.option("--no-progress", is_flag=True, help="No live progress line.")
+@click.pass_context
+def worker(
+    ctx: click.Context,
+    redis_url: str,
+    until_idle: float,
+    lease_timeout: float,
+    private_network: bool,
+    no_progress: bool,
+) -> None:
+    """Crawl from the fleet's shared queue in Redis; items go back to Redis for the ingester."""
+    from crawler.fleet.connect import connect
+    from crawler.fleet.worker import run_worker, worker_id, worker_settings
+
+    connect(redis_url).close()
+    name = worker_id()
+    settings = worker_settings(
+        redis_url,
+        worker=name,
+        lease_timeout=lease_timeout,
+        PRIVATE_NETWORK_ALLOWED=private_network,
+        LOG_INSTALL_ROOT_HANDLER=False,
+        LOG_LEVEL=ctx.obj["log_level"],
+    )
+    click.echo(f"worker {name} on {redis_url}", err=True)
+    result = run_worker(redis_url, settings, until_idle=until_idle, progress=not no_progress)
+    pages = result.total("response_received_count")
+    click.echo(
+        f"worker {name}: fetched {pages} pages in {result.seconds:.1f}s, "
+        f"{result.total('item_scraped_count')} items pushed"
+    )
+
+
+@cli.command()
+@redis_option
+@db_option
+@until_idle_option
+@lease_option
+@click.option(
+    "--jobs",
+    type=click.IntRange(1),
+    default=lambda: os.cpu_count() or 1,
+    show_default="CPU count",
+    help="Processes that clean items in parallel (one writer stores them).",
+)
+@click.option("--no-progress", is_flag=True, help="No progress lines on stderr.")
+def ingest(
+    redis_url: str, db: Path, until_idle: float, lease_timeout: float, jobs: int, no_progress: bool
+) -> None:
+    """Archive the fleet's items from Redis (run one, next to the archive)."""
+    from archive.store import Archive
+    from crawler.fleet.connect import connect
+    from crawler.fleet.ingest import Ingester, stderr_progress
+
+    client = connect(redis_url)
+    with Archive(db) as archive:
+        ingester = Ingester(client, archive, lock_timeout=lease_timeout, jobs=jobs)
+        result = ingester.run(
+            until_idle=until_idle, progress=None if no_progress else stderr_progress
+        )
+    c = result.counts
+    click.echo(
+        f"ingested {result.items} items in {result.seconds:.1f}s ({result.rate:.1f} items/s "
+        f"while busy): {c['documents_new']} new "
+        f"documents, {c['duplicates']} duplicates folded, {c['skipped']} skipped, "
+        f"{c['failures']} failures, {c['redelivered']} delivered again (not doubled)"
+    )
+    click.echo(f"archive: {db}")
+
+
 @cli.command()
 @click.option("--once", is_flag=True, help="Crawl every source once and exit.")
 @db_option
 @click.option(
     "--timeout", type=click.FloatRange(min=1), default=None, help="Time limit of one crawl (s)."
 )
-def schedule(once: bool, db: Path, timeout: float | None) -> None:
+@click.option("--redis", "redis_url", metavar="URL", help="Seed crawls to a fleet instead.")
+def schedule(once: bool, db: Path, timeout: float | None, redis_url: str | None) -> None:
     """Crawl each profile on its schedule until interrupted (same as `python scheduler.py`)."""
     import scheduler
 
     args = [*(["--once"] if once else []), "--db", str(db)]
     if timeout is not None:
         args += ["--timeout", str(timeout)]
+    if redis_url:
+        args += ["--redis", redis_url]
     sys.exit(scheduler.main(args))
 
 

@@ -31,6 +31,10 @@ class ArchiveError(CrawlerError):
     """The archive cannot be opened or written."""
 
 
+class ArchiveUnwritable(ArchiveError):
+    """SQLite refused a write for good: the disk is full, the file is read-only, I/O failed."""
+
+
 class StageError(CrawlerError):
     """A processing stage failed on one page; `stage` names it for the failures table."""
 

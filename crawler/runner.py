@@ -2,15 +2,21 @@
 
 from __future__ import annotations
 
+import logging
 import sys
 import time
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from scrapy import Spider
+from scrapy import Spider, signals
 from scrapy.crawler import Crawler, CrawlerProcess
 from scrapy.settings import Settings
+from scrapy.utils.defer import deferred_from_coro
+from twisted.python.failure import Failure
+
+from archive.store import unwritable
+from crawler.errors import ArchiveUnwritable
 
 PROGRESS_KEYS = (
     ("response_received_count", "pages"),
@@ -52,6 +58,7 @@ def run_crawls(
     settings: Settings,
     *,
     progress: bool = True,
+    progress_keys: tuple[tuple[str, str], ...] = PROGRESS_KEYS,
 ) -> CrawlResult:
     """Crawl every (spider class, spider kwargs) at once; block until all are done."""
     process = CrawlerProcess(settings)
@@ -60,35 +67,92 @@ def run_crawls(
         crawler = process.create_crawler(spidercls)
         crawlers.append(crawler)
         process.crawl(crawler, **kwargs)
-    reporter = _Progress(crawlers) if progress else None
+    reporter = _Progress(crawlers, keys=progress_keys) if progress else None
+    guard = _ArchiveGuard(crawlers, settings.get("ARCHIVE_DB"))
     started = time.monotonic()
     if reporter:
         reporter.start()
     try:
-        process.start()
+        with guard:
+            process.start()
     finally:
         if reporter:
             reporter.stop()
+    if guard.error is not None:  # one clear line from the CLI, and a non-zero exit
+        raise guard.error
     return CrawlResult(
         seconds=time.monotonic() - started,
         stats=[dict(c.stats.get_stats()) if c.stats else {} for c in crawlers],
     )
 
 
+class _ArchiveGuard(logging.Filter):
+    """Stops the crawls at the first write the archive refuses for good (the disk is full,
+    the file is read-only, I/O failed) and keeps that error for `run_crawls` to raise.
+
+    Without it every later page fails the same way, each with a traceback in the log, and
+    the crawl ends as if it had finished. Each page is archived in one transaction, so what
+    was archived before the refusal is complete. Installed as a filter on the root
+    handlers, it also drops the tracebacks of that error (Scrapy logs every failed item and
+    every failed signal handler, such as the pipeline's closing of the run).
+    """
+
+    def __init__(self, crawlers: list[Crawler], db: str | None) -> None:
+        super().__init__()
+        self.crawlers = crawlers
+        self.db = db or "archive"
+        self.error: ArchiveUnwritable | None = None
+        self.closing: set[int] = set()
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        exc = record.exc_info[1] if record.exc_info else None
+        if exc is None or (found := unwritable(exc, self.db)) is None:
+            return True
+        self.error = self.error or found
+        return False
+
+    def item_error(self, failure: Failure, spider: Spider, **_: Any) -> None:
+        if unwritable(failure.value, self.db) is None:
+            return
+        self.error = self.error or unwritable(failure.value, self.db)
+        crawler = spider.crawler
+        if id(crawler) not in self.closing and crawler.engine is not None:
+            self.closing.add(id(crawler))
+            closing = deferred_from_coro(crawler.engine.close_spider_async(reason="archive_error"))
+            closing.addErrback(lambda _: None)  # already closing: nothing more to do
+
+    def __enter__(self) -> _ArchiveGuard:
+        for crawler in self.crawlers:
+            crawler.signals.connect(self.item_error, signal=signals.item_error)
+        for handler in logging.getLogger().handlers:
+            handler.addFilter(self)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        for handler in logging.getLogger().handlers:
+            handler.removeFilter(self)
+
+
 class _Progress:
     """A line on stderr with the running counts: rewritten in place on a terminal."""
 
-    def __init__(self, crawlers: list[Crawler], interval: float = 0.5) -> None:
+    def __init__(
+        self,
+        crawlers: list[Crawler],
+        interval: float = 0.5,
+        keys: tuple[tuple[str, str], ...] = PROGRESS_KEYS,
+    ) -> None:
         self.crawlers = crawlers
+        self.keys = keys
         self.tty = sys.stderr.isatty()
         self.interval = interval if self.tty else 5.0
         self.loop: Any = None
 
     def line(self) -> str:
-        totals = dict.fromkeys((label for _, label in PROGRESS_KEYS), 0)
+        totals = dict.fromkeys((label for _, label in self.keys), 0)
         for crawler in self.crawlers:
             stats = crawler.stats.get_stats() if crawler.stats else {}
-            for key, label in PROGRESS_KEYS:
+            for key, label in self.keys:
                 totals[label] += int(stats.get(key) or 0)
         return " · ".join(f"{label} {n}" for label, n in totals.items())
 

@@ -172,6 +172,7 @@ def test_query_rewriting() -> None:
     assert fts_query("衛生 疾") == '("卫 生" OR "衛 生") AND "疾"'
     assert fts_query('"卫生 健康" 2024年') == '("卫 生 健 康" OR "衛 生 健 康") AND "2024 年"'
     assert fts_query("covid") == '"covid"'
+    assert fts_query("卫生 -- ');") == fts_query("卫生")  # punctuation alone is no term
     assert fts_query("") == '""'
     assert fts_query('a"b OR') == '"a" AND "b" AND "OR"'
 
@@ -267,6 +268,28 @@ def test_facets_from_memory_are_the_sql_facets(server: Server, term: str) -> Non
     # only the search: counted in memory; with another filter (one that keeps every row):
     # counted by SQL
     assert facets("") == facets("&id__gte=0")
+
+
+@pytest.mark.parametrize(
+    "sql",
+    [
+        "update documents set title = 'x'",
+        "delete from documents",
+        "with d as (select 1) delete from documents",
+        "pragma query_only = 0",
+        "attach database ':memory:' as other",
+    ],
+)
+def test_sql_over_http_cannot_change_the_archive(server: Server, sql: str) -> None:
+    before = get_json(f"{server.base}/documents.json?_size=0")["filtered_table_rows_count"]
+    url = f"{server.base.rsplit('/', 1)[0]}/{server.db.stem}.json?sql={urllib.parse.quote(sql)}"
+    try:
+        data = get_json(url)
+        assert data.get("ok") is False, data
+    except urllib.error.HTTPError as refused:
+        refused.close()
+        assert refused.code in (400, 403)
+    assert get_json(f"{server.base}/documents.json?_size=0")["filtered_table_rows_count"] == before
 
 
 def canned_queries() -> list[str]:

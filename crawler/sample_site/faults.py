@@ -15,11 +15,13 @@ and to one page per fault:
                 /calendar/2024-01.html … (an endless calendar, no reports)
     scope       /away.html (redirects to another host), /private/… (robots.txt forbids)
 
+`FaultSite(copies=n)` serves each fault n times, under `/c0/…`, `/c1/…` (for long runs).
 Every request is logged with its user agent (`FaultSite.requests`).
 """
 
 from __future__ import annotations
 
+import re
 import socket
 import struct
 import threading
@@ -75,8 +77,9 @@ def _next_month(month: str) -> str:
 class FaultSite:
     """The misbehaving site; `with FaultSite(away="http://…") as site: site.url(...)`."""
 
-    def __init__(self, away: str = "http://localhost:9/elsewhere.html") -> None:
+    def __init__(self, away: str = "http://localhost:9/elsewhere.html", copies: int = 0) -> None:
         self.away = away
+        self.copies = copies
         self.requests: list[Hit] = []
         self.seen: dict[str, int] = {}
         self._lock = threading.Lock()
@@ -107,8 +110,10 @@ class FaultSite:
             return self.seen[path]
 
     def front_page(self) -> bytes:
-        links = [*REPORTS, "/flaky.html", "/busy.html", *PERMANENT, "/list/1.html",
-                 "/calendar/2024-01.html", "/away.html", "/private/secret.html"]  # fmt: skip
+        faults = ["/flaky.html", "/busy.html", *PERMANENT, "/list/1.html",
+                  "/calendar/2024-01.html", "/away.html", "/private/secret.html"]  # fmt: skip
+        prefixes = [f"/c{n}" for n in range(self.copies)] or [""]
+        links = [*REPORTS, *(prefix + path for prefix in prefixes for path in faults)]
         items = "".join(f'<li><a href="{p}">{p}</a></li>' for p in links)
         return page("枫林区卫生健康局 工作总结", f'<ul class="list">{items}</ul>')
 
@@ -161,8 +166,11 @@ def _handler(site: FaultSite) -> type[BaseHTTPRequestHandler]:
             self.wfile.write(body)
 
         def do_GET(self) -> None:
-            path = urlsplit(self.path).path
-            n = site._count(path)
+            full = urlsplit(self.path).path
+            n = site._count(full)
+            copy = re.match(r"/c\d+(?=/)", full)
+            prefix = copy.group(0) if copy else ""
+            path = full.removeprefix(prefix)
             if path == "/robots.txt":
                 self.send(200, b"User-agent: *\nDisallow: /private/\n", Content_Type="text/plain")
             elif path in ("/", "/index.html"):
@@ -237,17 +245,17 @@ def _handler(site: FaultSite) -> type[BaseHTTPRequestHandler]:
                 self.close_connection = True
             elif path.startswith("/loop/"):
                 other = "/loop/b.html" if path == "/loop/a.html" else "/loop/a.html"
-                self.send(302, b"", Location=other)
+                self.send(302, b"", Location=prefix + other)
             elif path.startswith("/list/"):
                 number = int(path.removeprefix("/list/").removesuffix(".html") or 0)
                 links = (
                     f'<li><a href="/reports/2022.html">2022年工作总结</a></li>'
-                    f'<li><a href="/list/{number + 1}.html">下一页</a></li>'
+                    f'<li><a href="{prefix}/list/{number + 1}.html">下一页</a></li>'
                 )
                 self.send(200, page(f"工作总结 第{number}页", f'<ul class="list">{links}</ul>'))
             elif path.startswith("/calendar/"):
                 month = path.removeprefix("/calendar/").removesuffix(".html")
-                link = f'<a href="/calendar/{_next_month(month)}.html">下个月</a>'
+                link = f'<a href="{prefix}/calendar/{_next_month(month)}.html">下个月</a>'
                 self.send(200, page(f"活动日历 {month}", f"<p>{month} 暂无活动</p>{link}"))
             elif path == "/away.html":
                 self.send(302, b"", Location=site.away)

@@ -1,0 +1,162 @@
+"""Archive one crawled item: the same path for a local crawl and for the fleet's ingester.
+
+Two steps: `prepare(item)` runs decode → extract → clean → describe → judge on a
+`PageItem` (pure, so any process can run it), and `Archiver.store(prepared, run_id)`
+writes the document, the skipped page or the failure (`FailureItem` and `UnchangedItem`
+are recorded as they are). `Archiver.archive_item` does both: `ArchivePipeline` calls it
+in-process; `crawler.fleet.ingest` prepares batches of items from Redis in a process pool
+and stores them in order, as the one writer.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from archive.store import Archive, Sighting
+from crawler.errors import StageError
+from crawler.extract import Selectors
+from crawler.items import FailureItem, PageItem, UnchangedItem
+from crawler.process import Page, process
+
+logger = logging.getLogger(__name__)
+
+Item = PageItem | FailureItem | UnchangedItem
+# called with the name of a counter: documents_new, duplicates, revised, skipped, failures,
+# unchanged
+Count = Callable[[str], None]
+
+
+@dataclass(frozen=True)
+class Prepared:
+    """An item with its processed page, or the stage and reason processing failed."""
+
+    item: Item
+    page: Page | None = None
+    error: tuple[str, str] | None = None
+
+
+def prepare(item: Item) -> Prepared:
+    """Process a page item (other items need no processing); never raises for bad pages."""
+    if not isinstance(item, PageItem):
+        return Prepared(item)
+    try:
+        page = process(
+            item.body,
+            url=item.url,
+            content_type=item.content_type,
+            selectors=Selectors(**item.selectors) if item.selectors else None,
+            link_text=item.link_text,
+        )
+    except StageError as exc:
+        return Prepared(item, error=(exc.stage, str(exc)))
+    except Exception as exc:  # a bug in a stage must not lose the page or stop the crawl
+        logger.exception("processing %s failed", item.url)
+        return Prepared(item, error=("process", f"{type(exc).__name__}: {exc}"))
+    return Prepared(item, page=page)
+
+
+class Archiver:
+    """Processes items and writes them to an open `Archive`."""
+
+    def __init__(self, archive: Archive, count: Count | None = None) -> None:
+        self.archive = archive
+        self.count = count or (lambda key: None)
+
+    def archive_item(self, item: Item, run_id: int | None) -> None:
+        """Process and store one item (one transaction)."""
+        self.store(prepare(item), run_id)
+
+    def store(self, prepared: Prepared, run_id: int | None) -> None:
+        """Archive, skip or record the failure of one prepared item (one transaction)."""
+        item = prepared.item
+        if isinstance(item, FailureItem):
+            self.fail(item, item.stage, item.reason, run_id)
+        elif isinstance(item, PageItem):
+            if prepared.error is not None:
+                self.fail(item, *prepared.error, run_id)
+            elif prepared.page is not None:
+                self._archive_page(item, prepared.page, run_id)
+        elif isinstance(item, UnchangedItem):
+            self.archive.mark_unchanged(item.url, run_id, item.fetched_at)
+            self.count("unchanged")
+            logger.info("unchanged %s", item.url)
+
+    def _archive_page(self, item: PageItem, page: Page, run_id: int | None) -> None:
+        if not page.relevance.relevant:
+            self.archive.add_skipped(
+                run_id=run_id,
+                source=item.source,
+                url=item.url,
+                title=page.title,
+                reason="; ".join(page.relevance.reasons) or "not a work document",
+                score=page.relevance.score,
+                body=item.body,
+                content_type=item.content_type,
+            )
+            self.archive.remember_validators(fetch_of(item), run_id, item.link_text)
+            self.count("skipped")
+            return
+        sighting = Sighting(
+            url=item.url,
+            source=item.source,
+            fetched_at=item.fetched_at,
+            status=item.status,
+            content_type=item.content_type,
+            encoding=page.encoding,
+            encoding_source=page.encoding_source,
+            page_title=page.title,
+            published=page.description.published,
+            etag=item.etag,
+            last_modified=item.last_modified,
+            referer=item.referer,
+        )
+        added, previous = self.archive.add_page(
+            text=page.text,
+            fields=page.fields(),
+            sighting=sighting,
+            run_id=run_id,
+            body=item.body,
+            link_text=item.link_text,
+        )
+        self.count("documents_new" if added.new else "duplicates")
+        if previous is not None:
+            self.count("revised")
+        logger.info(
+            "%s %s: %s",
+            "revised" if previous else "archived" if added.new else "duplicate",
+            item.url,
+            page.title or "?",
+        )
+
+    def fail(
+        self, item: PageItem | FailureItem, stage: str, reason: str, run_id: int | None
+    ) -> None:
+        """Record a page that could not be fetched or processed, with its bytes if any."""
+        self.archive.add_failure(
+            run_id=run_id,
+            source=item.source,
+            url=item.url,
+            stage=stage,
+            reason=reason,
+            status=item.status,
+            body=item.body if isinstance(item, PageItem) else None,
+            content_type=item.content_type if isinstance(item, PageItem) else None,
+        )
+        if isinstance(item, PageItem):  # download it whole next time, to try again
+            self.archive.forget_validators(item.url)
+        self.count("failures")
+
+
+def fetch_of(item: PageItem) -> Sighting:
+    """The fetch of a page, for its validators."""
+    return Sighting(
+        url=item.url,
+        source=item.source,
+        fetched_at=item.fetched_at,
+        status=item.status,
+        etag=item.etag,
+        last_modified=item.last_modified,
+        referer=item.referer,
+    )

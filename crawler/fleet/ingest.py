@@ -1,0 +1,335 @@
+"""The ingester: items from Redis into the archive, one writer, nothing lost or doubled.
+
+Reliable-queue pattern: an item is moved (BLMOVE) from `fleet:items` to
+`fleet:items:processing`, archived in its own SQLite transaction by the same code as a
+local crawl (`crawler.archiving.Archiver`), and removed from the processing list (LREM)
+only after that commit. At start the processing list is handled first (what a killed
+ingester had taken). Archiving is idempotent: an item whose URL already has an outcome in
+its crawl's run (a sighting, a skipped page, a failure) is acknowledged without writing,
+so a re-delivered item, or a page fetched again after a worker died, is archived once.
+An item that cannot be read is recorded in `failures` (stage `ingest`) and acknowledged.
+
+Each crawl becomes one `crawl_runs` row (command `fleet: crawl <crawl id>`), found again by
+a later ingester; runs are closed when the ingester stops after `--until-idle`.
+A lock (`fleet:ingester`, refreshed while running, expiring `--lease-timeout` after the
+ingester died) keeps a second ingester away: it waits that long, then gives up.
+"""
+
+from __future__ import annotations
+
+import logging
+import multiprocessing
+import sqlite3
+import sys
+import time
+import uuid
+from collections import Counter
+from collections.abc import Callable, Iterator
+from concurrent.futures import Executor, ProcessPoolExecutor
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+
+import redis
+
+from archive.store import Archive
+from crawler.archiving import Archiver, Prepared, prepare
+from crawler.fleet import codec
+from crawler.fleet.connect import FleetError
+from crawler.fleet.keys import Keys
+from crawler.fleet.queue import fleet_idle, reap
+from crawler.items import PageItem
+
+logger = logging.getLogger(__name__)
+
+RUN_COMMAND = "fleet: crawl "
+LOCK_TIMEOUT = 30.0
+POLL = 1  # seconds a BLMOVE waits for an item
+BATCH = 32  # items taken at once, processed in parallel, then stored one by one
+
+
+@dataclass
+class Batch:
+    """Items taken together: their wire bytes, decoded items, and their processing."""
+
+    data: list[bytes]
+    decoded: list[tuple[str, codec.Item] | None]
+    prepared: Iterator[Prepared]
+
+
+@dataclass
+class IngestResult:
+    """What one ingester session did."""
+
+    seconds: float = 0.0
+    counts: Counter[str] = field(default_factory=Counter)
+    busy: float = 0.0  # from the first item taken to the last one acknowledged
+
+    @property
+    def rate(self) -> float:
+        """Items per second while there were items."""
+        return self.items / self.busy if self.busy > 0 else 0.0
+
+    @property
+    def items(self) -> int:
+        return self.counts["items"]
+
+
+class Ingester:
+    """Archives the fleet's items into one archive."""
+
+    def __init__(
+        self,
+        client: redis.Redis,
+        archive: Archive,
+        *,
+        keys: Keys | None = None,
+        lock_timeout: float = LOCK_TIMEOUT,
+        jobs: int = 1,
+    ) -> None:
+        self.client = client
+        self.jobs = jobs
+        self.archive = archive
+        self.keys = keys or Keys()
+        self.lock_timeout = lock_timeout
+        self.id = f"ingester-{uuid.uuid4().hex[:8]}"
+        self.counts: Counter[str] = Counter()
+        self.archiver = Archiver(archive, lambda key: self.counts.update([key]))
+        self.runs: dict[str, int] = {}  # crawl id → run id
+        self.fetched: Counter[int] = Counter()  # items per run
+        self.first_taken: float | None = None
+        self.last_done: float | None = None
+
+    # the lock -----------------------------------------------------------------------
+    def lock(self) -> None:
+        """Become the fleet's one ingester. The lock of a killed one expires after
+        `lock_timeout`, so wait that long; fail, naming it, if it is still being refreshed."""
+        ttl = max(1, round(self.lock_timeout))
+        deadline = time.monotonic() + self.lock_timeout + 1
+        waiting = False
+        while not self.client.set(self.keys.ingester, self.id, nx=True, ex=ttl):
+            other = self.client.get(self.keys.ingester)
+            name = other.decode() if other else "?"
+            if time.monotonic() > deadline:
+                raise FleetError(f"another ingester ({name}) is running on this Redis")
+            if not waiting:
+                logger.warning("waiting for the lock of ingester %s (alive, or killed)", name)
+                waiting = True
+            time.sleep(0.2)
+
+    def refresh(self) -> None:
+        ttl = max(1, round(self.lock_timeout))
+        if self.client.get(self.keys.ingester) != self.id.encode():
+            raise FleetError("lost the ingester lock (the ingester was stalled too long)")
+        self.client.expire(self.keys.ingester, ttl)
+
+    def unlock(self) -> None:
+        if self.client.get(self.keys.ingester) == self.id.encode():
+            self.client.delete(self.keys.ingester)
+
+    # items --------------------------------------------------------------------------
+    def recover(self) -> int:
+        """Archive what a previous ingester took and did not acknowledge; the count."""
+        pending = self.client.lrange(self.keys.processing, 0, -1)
+        for data in pending:
+            self.handle(data)  # archived (or found archived), then removed
+        if pending:
+            logger.warning("recovered %d items a stopped ingester had taken", len(pending))
+        return len(pending)
+
+    def take(self, timeout: float = POLL, batch: int = BATCH) -> list[bytes]:
+        """Up to `batch` items, moved to the processing list; [] after `timeout` seconds
+        (at once when `timeout` is 0)."""
+        if timeout > 0:
+            first = self.client.blmove(
+                self.keys.items, self.keys.processing, timeout, "LEFT", "RIGHT"
+            )
+        else:
+            first = self.client.lmove(self.keys.items, self.keys.processing, "LEFT", "RIGHT")
+        if first is None:
+            return []
+        pipe = self.client.pipeline(transaction=False)
+        for _ in range(batch - 1):
+            pipe.lmove(self.keys.items, self.keys.processing, "LEFT", "RIGHT")
+        return [first, *(data for data in pipe.execute() if data is not None)]
+
+    def ack(self, data: bytes) -> None:
+        self.client.lrem(self.keys.processing, 1, data)
+
+    def handle(self, data: bytes) -> None:
+        """Archive one item from the wire (its own transaction), or record why not."""
+        self.finish(self.begin([data]))
+
+    def begin(self, batch: list[bytes], mapper: Callable = map) -> Batch:
+        """Decode a batch and start processing it (`mapper`: a process pool's map, which
+        works on it while the items before are stored, or the built-in one)."""
+        self.first_taken = self.first_taken or time.monotonic()
+        decoded = [self.decode(data) for data in batch]
+        items = [d[1] for d in decoded if d is not None]
+        return Batch(batch, decoded, iter(mapper(prepare, items)) if items else iter(()))
+
+    def finish(self, batch: Batch) -> None:
+        """Store each item in order and acknowledge it after its commit."""
+        for data, got in zip(batch.data, batch.decoded, strict=True):
+            if got is not None:
+                self.store(*got, next(batch.prepared))
+            self.ack(data)
+        self.last_done = time.monotonic()
+
+    def decode(self, data: bytes) -> tuple[str, codec.Item] | None:
+        """The crawl and item of wire bytes; None (and a failure row) when unreadable."""
+        self.counts["items"] += 1
+        try:
+            return codec.decode(data)
+        except codec.BadItem as exc:
+            crawl, url, source = codec.salvage(data)
+            run_id = self.run_for(crawl, source) if crawl else None
+            self.archive.add_failure(
+                run_id=run_id, source=source, url=url, stage="ingest", reason=str(exc)
+            )
+            self.counts["failures"] += 1
+            logger.warning("unreadable item (%s): recorded as a failure", exc)
+            return None
+
+    def store(self, crawl: str, item: codec.Item, prepared: Prepared) -> None:
+        """Store one prepared item under its crawl's run, unless it was stored before."""
+        run_id = self.run_for(crawl, item.source)
+        self.fetched[run_id] += 1
+        if self.archived(item.url, run_id):
+            self.counts["redelivered"] += 1
+            return
+        try:
+            self.archiver.store(prepared, run_id)
+        except sqlite3.OperationalError:
+            raise  # the archive itself is unusable (locked, full): stop, the item stays queued
+        except Exception as exc:  # a bad value in a well-formed item: record it, go on
+            logger.exception("archiving %s failed", item.url)
+            self.archive.add_failure(
+                run_id=run_id,
+                source=item.source,
+                url=item.url,
+                stage="ingest",
+                reason=f"{type(exc).__name__}: {exc}",
+                body=item.body if isinstance(item, PageItem) else None,
+            )
+            self.counts["failures"] += 1
+
+    def archived(self, url: str, run_id: int) -> bool:
+        """Whether `url` already has an outcome in this run (the item was delivered before)."""
+        row = self.archive.conn.execute(
+            "SELECT EXISTS (SELECT 1 FROM sightings WHERE url = ?1 AND run_id = ?2)"
+            " OR EXISTS (SELECT 1 FROM skipped WHERE url = ?1 AND run_id = ?2)"
+            " OR EXISTS (SELECT 1 FROM failures WHERE url = ?1 AND run_id = ?2)",
+            (url, run_id),
+        ).fetchone()
+        return bool(row[0])
+
+    def run_for(self, crawl: str, source: str) -> int:
+        """The `crawl_runs` row of a crawl: found again, or opened now."""
+        if crawl not in self.runs:
+            command = RUN_COMMAND + crawl
+            row = self.archive.conn.execute(
+                "SELECT id FROM crawl_runs WHERE command = ? ORDER BY id LIMIT 1", (command,)
+            ).fetchone()
+            self.runs[crawl] = int(row[0]) if row else self.archive.start_run(source, command)
+        return self.runs[crawl]
+
+    def finish_runs(self) -> None:
+        """Close the runs of the crawls seen: the fleet was idle, so they are done."""
+        for run_id in self.runs.values():
+            self.archive.finish_run(run_id, "finished", pages_fetched=self.fetched[run_id])
+
+    # the loop ---------------------------------------------------------------------------
+    def run(
+        self,
+        *,
+        until_idle: float = 0,
+        progress: Callable[[str], None] | None = None,
+        progress_every: float = 5.0,
+    ) -> IngestResult:
+        """Archive items until stopped, or until the fleet was idle `until_idle` seconds."""
+        started = time.monotonic()
+        self.lock()
+        try:
+            with self._pool() as pool:
+                self._loop(pool, until_idle, progress, progress_every)
+            self.finish_runs()
+        finally:
+            self.unlock()
+        busy = (self.last_done or 0.0) - (self.first_taken or 0.0)
+        return IngestResult(time.monotonic() - started, self.counts, busy)
+
+    @contextmanager
+    def _pool(self) -> Iterator[Executor | None]:
+        """Processes for the CPU-bound cleaning (`jobs` > 1); the writes stay here."""
+        if self.jobs <= 1:
+            yield None
+            return
+        context = multiprocessing.get_context("fork" if sys.platform == "linux" else "spawn")
+        with ProcessPoolExecutor(
+            self.jobs, mp_context=context, initializer=_die_with_parent
+        ) as pool:
+            yield pool
+
+    def _loop(
+        self,
+        pool: Executor | None,
+        until_idle: float,
+        progress: Callable[[str], None] | None,
+        progress_every: float,
+    ) -> None:
+        mapper: Callable = map
+        if pool is not None:
+            mapper = lambda f, items: pool.map(f, items, chunksize=4)  # noqa: E731
+        self.recover()
+        idle_since: float | None = None
+        last_tick = last_report = time.monotonic()
+        pending: Batch | None = None  # processing in the pool while the one before is stored
+        while True:
+            wait = 0 if pending else POLL if until_idle == 0 else min(POLL, until_idle)
+            batch = self.take(wait)
+            started = self.begin(batch, mapper) if batch else None
+            if pending is not None:
+                self.finish(pending)
+            pending = started
+            if batch:
+                idle_since = None
+            now = time.monotonic()
+            if now - last_tick >= 1.0 or not batch:
+                last_tick = now
+                self.refresh()
+                reap(self.client, self.keys)
+            if progress and now - last_report >= progress_every:
+                last_report = now
+                progress(self.progress_line())
+            if not batch and until_idle:
+                if fleet_idle(self.client, self.keys, items=True):
+                    idle_since = idle_since or now
+                    if now - idle_since >= until_idle:
+                        return
+                else:
+                    idle_since = None
+
+    def progress_line(self) -> str:
+        c = self.counts
+        queued = self.client.llen(self.keys.items)
+        return (
+            f"items {c['items']} · documents {c['documents_new']} · duplicates "
+            f"{c['duplicates']} · skipped {c['skipped']} · failures {c['failures']} · "
+            f"waiting {queued}"
+        )
+
+
+def _die_with_parent() -> None:
+    """In a pool process: end when the ingester ends, even by SIGKILL (Linux)."""
+    if sys.platform != "linux":
+        return
+    import ctypes
+    import signal
+
+    pr_set_pdeathsig = 1
+    ctypes.CDLL(None).prctl(pr_set_pdeathsig, signal.SIGTERM)
+
+
+def stderr_progress(line: str) -> None:
+    sys.stderr.write(line + "\n")
+    sys.stderr.flush()

@@ -1,0 +1,145 @@
+"""The fleet's parts on their own: the item codec, crawl scope, crawl specs and start
+requests, the workers' settings, the generated site (no Redis needed here)."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from crawler.fleet import codec
+from crawler.fleet.scheduler import CRAWL_META
+from crawler.fleet.scope import SCOPE_META, in_scope
+from crawler.fleet.seed import site_limits, start_requests, urls_spec
+from crawler.fleet.worker import worker_settings
+from crawler.items import FailureItem, PageItem, UnchangedItem
+from crawler.runner import project_settings
+from crawler.sample_site.generated import GeneratedSite, generate
+from spiders.fleet import FleetSpider, delegate_for
+from spiders.profiles import profile_from_dict
+
+PAGE = PageItem(
+    url="http://a.example/x.html",
+    source="a",
+    body=b"\x00\xff<html>\xe5\x8d\xab</html>",
+    status=200,
+    fetched_at="2026-11-23T00:00:00+00:00",
+    content_type="text/html",
+    selectors={"body": "#zoom", "title": None, "date": None},
+)
+
+
+@pytest.mark.parametrize(
+    "item",
+    [
+        PAGE,
+        FailureItem(url="http://a.example/y", source="a", stage="fetch", reason="HTTP 500"),
+        UnchangedItem(url="http://a.example/z", source="a", fetched_at="2026-11-23"),
+    ],
+)
+def test_codec_round_trip(item: codec.Item) -> None:
+    assert codec.decode(codec.encode("crawl-1", item)) == ("crawl-1", item)
+
+
+@pytest.mark.parametrize(
+    ("data", "reason"),
+    [
+        (b"\xff\xfe", "not JSON"),
+        (b"[1, 2]", "not a JSON object"),
+        (b'{"v": 9}', "unknown item version"),
+        (b'{"v": 1, "crawl": "c", "kind": "poem", "item": {}}', "needs 'crawl'"),
+        (b'{"v": 1, "crawl": "c", "kind": "page", "item": {"url": "u", "x": 1}}', "unknown"),
+        (b'{"v": 1, "crawl": "c", "kind": "page", "item": {"url": "u", "body": "%%"}}', "base64"),
+        (b'{"v": 1, "crawl": "c", "kind": "failure", "item": {"url": "u"}}', "bad failure"),
+        (
+            b'{"v": 1, "crawl": "c", "kind": "unchanged",'
+            b' "item": {"url": 5, "source": "s", "fetched_at": "t"}}',
+            "must be strings",
+        ),
+    ],
+)
+def test_codec_rejects_what_it_cannot_archive(data: bytes, reason: str) -> None:
+    with pytest.raises(codec.BadItem, match=reason):
+        codec.decode(data)
+
+
+def test_salvage_reads_what_it_can() -> None:
+    data = json.dumps({"v": 1, "crawl": "c", "item": {"url": "http://x/", "source": "s"}})
+    assert codec.salvage(data.encode()) == ("c", "http://x/", "s")
+    assert codec.salvage(b"\xff") == (None, "?", "fleet")
+
+
+def test_scope_is_scrapys_offsite_rule() -> None:
+    assert in_scope("http://wjw.example.gov.cn/a", ["example.gov.cn"])
+    assert in_scope("http://EXAMPLE.gov.cn:8080/a", ["example.gov.cn"])
+    assert not in_scope("http://badexample.gov.cn/a", ["example.gov.cn"])
+    assert not in_scope("http://other.cn/a", ["example.gov.cn"])
+
+
+PROFILE = {
+    "name": "gen",
+    "start_urls": [
+        "http://127.0.0.1:8000/gzzj/index.html",
+        "http://127.0.0.1:8000/gzzj/1/t1_1.html",
+    ],
+    "articles": [r"/gzzj/\d+/t\d+_\d+\.html$"],
+    "follow": [r"/gzzj/index(_\d+)?\.html$"],
+    "settings": {"delay": 0.5, "concurrency": 3, "depth": 4},
+}
+
+
+def test_profile_crawl_starts_like_the_profile_spider() -> None:
+    spider = FleetSpider.__new__(FleetSpider)
+    requests = start_requests({"kind": "profile", "profile": PROFILE}, "c1", spider)
+    assert [(r.url, r.callback.__name__) for r in requests] == [
+        ("http://127.0.0.1:8000/gzzj/index.html", "parse"),
+        ("http://127.0.0.1:8000/gzzj/1/t1_1.html", "parse_article"),
+    ]
+    assert all(r.meta[CRAWL_META] == "c1" for r in requests)
+    assert requests[0].meta[SCOPE_META] == ["127.0.0.1"]
+    limits = site_limits({"kind": "profile", "profile": PROFILE}, None, None)
+    assert limits == {"127.0.0.1": {"delay": 0.5, "concurrency": 3}}
+    delegate, domains, depth = delegate_for({"kind": "profile", "profile": PROFILE})
+    assert (delegate.name, domains, depth) == ("gen", ["127.0.0.1"], 4)
+    assert delegate.profile == profile_from_dict(PROFILE)
+
+
+def test_adhoc_crawl_spec() -> None:
+    spec = urls_spec(["http://b.example:81/news/"], None)
+    assert spec == {
+        "kind": "urls",
+        "source": "b.example:81",
+        "urls": ["http://b.example:81/news/"],
+        "depth": 8,
+    }
+    assert site_limits(spec, 2.0, None) == {"b.example": {"delay": 2.0, "concurrency": 2}}
+    _, domains, depth = delegate_for(spec)
+    assert (domains, depth) == (["b.example"], 8)
+
+
+def test_workers_keep_the_projects_politeness() -> None:
+    local = project_settings()
+    fleet = worker_settings("redis://127.0.0.1:1/0", worker="w1")
+    for key in ("ROBOTSTXT_OBEY", "USER_AGENT", "DOWNLOAD_MAXSIZE", "DOWNLOAD_TIMEOUT",
+                "RETRY_TIMES", "REDIRECT_MAX_TIMES", "COOKIES_ENABLED"):  # fmt: skip
+        assert fleet[key] == local[key], key
+    middlewares = fleet.getdict("DOWNLOADER_MIDDLEWARES")
+    for name in local.getdict("DOWNLOADER_MIDDLEWARES"):
+        assert name in middlewares
+    assert "crawler.fleet.ratelimit.FleetRateLimitMiddleware" in middlewares
+    assert fleet.getfloat("DOWNLOAD_DELAY") == 0  # the fleet-wide limit replaces it
+    assert fleet.getfloat("FLEET_DEFAULT_DELAY") == local.getfloat("DOWNLOAD_DELAY")
+    assert fleet["SCHEDULER"] == "crawler.fleet.scheduler.LeasedScheduler"
+    assert fleet.getbool("SCHEDULER_PERSIST")
+
+
+def test_generated_site_is_deterministic_and_plausible() -> None:
+    a, b = generate(300), generate(300)
+    assert a == b
+    texts = {"".join(x.paras) for x in a}
+    reposts = [x for x in a if x.copy_of is not None]
+    assert len(texts) == len(a) - sum(1 for x in a if x.number % 40 == 0 and x.number)
+    assert reposts and all(x.title == a[x.copy_of].title for x in reposts)
+    site = GeneratedSite(45)
+    assert "/gzzj/index_2.html" in site.pages and "/robots.txt" in site.pages
+    assert all("卫生健康局" in x.title and x.title.endswith("工作总结") for x in a)
