@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from archive.store import Archive, Sighting
 from crawler.errors import StageError
@@ -98,19 +98,13 @@ class Archiver:
             self.archive.remember_validators(fetch_of(item), run_id, item.link_text)
             self.count("skipped")
             return
-        sighting = Sighting(
-            url=item.url,
-            source=item.source,
-            fetched_at=item.fetched_at,
-            status=item.status,
+        sighting = replace(
+            fetch_of(item),
             content_type=item.content_type,
             encoding=page.encoding,
             encoding_source=page.encoding_source,
             page_title=page.title,
             published=page.description.published,
-            etag=item.etag,
-            last_modified=item.last_modified,
-            referer=item.referer,
         )
         added, previous = self.archive.add_page(
             text=page.text,
