@@ -17,6 +17,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 import shutil
 import sqlite3
 from collections.abc import Callable, Iterator
@@ -476,6 +477,41 @@ def _remove(path: Path) -> None:
         path.unlink(missing_ok=True)
 
 
+_LEFTOVER = re.compile(r"\.(?P<name>.+)\.(?:partial|old)-(?P<pid>\d+)")
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # another user's process
+        return True
+    return True
+
+
+def stale_leftovers(out: Path) -> list[Path]:
+    """What exports to `out` killed on this machine left: `.<name>.partial-<pid>` and
+    `.<name>.old-<pid>` beside it (of `out` and its manifest) whose process is gone."""
+    names = {out.name, manifest_path(out).name}
+    found = []
+    for path in out.parent.iterdir() if out.parent.is_dir() else ():
+        match = _LEFTOVER.fullmatch(path.name)
+        if match and match["name"] in names and not _alive(int(match["pid"])):
+            found.append(path)
+    return sorted(found)
+
+
+def _clear_leftovers(out: Path) -> None:
+    """Remove a killed export's leftovers; a folder export killed while it swapped folders
+    left the earlier export as `.<name>.old-<pid>` and none at `out`: put it back."""
+    for path in stale_leftovers(out):
+        if path.name.startswith(f".{out.name}.old-") and not out.exists():
+            path.rename(out)
+        else:
+            _remove(path)
+
+
 def _archive_facts(conn: sqlite3.Connection, db: Path) -> dict[str, Any]:
     last = conn.execute("SELECT max(coalesce(finished, started)) FROM crawl_runs").fetchone()[0]
     return {
@@ -502,6 +538,7 @@ def export(
     _check_target(options)
     out = options.out
     out.parent.mkdir(parents=True, exist_ok=True)
+    _clear_leftovers(out)
     tmp = out.with_name(f".{out.name}.partial-{os.getpid()}")
     manifest = manifest_path(out)
     manifest_tmp = manifest.with_name(f".{manifest.name}.partial-{os.getpid()}")

@@ -8,7 +8,8 @@ import logging
 import os
 import sqlite3
 import zlib
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -115,6 +116,7 @@ class Archive:
 
     def __init__(self, path: str | Path) -> None:
         self.path = Path(path)
+        self._batching = False
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             conn = sqlite3.connect(str(self.path), timeout=30)
@@ -137,6 +139,37 @@ class Archive:
     def conn(self) -> sqlite3.Connection:
         return self.db.conn
 
+    @contextmanager
+    def unit(self) -> Iterator[None]:
+        """One atomic write: its own transaction, or inside `batch()` a savepoint (rolled
+        back alone when it fails, the batch going on)."""
+        if not self._batching:
+            with self.conn:
+                yield
+            return
+        self.conn.execute("SAVEPOINT unit")
+        try:
+            yield
+        except BaseException:
+            self.conn.execute("ROLLBACK TO unit")
+            self.conn.execute("RELEASE unit")
+            raise
+        self.conn.execute("RELEASE unit")
+
+    @contextmanager
+    def batch(self) -> Iterator[None]:
+        """Many writes in one transaction, committed at the end (rolled back on an error
+        that leaves the block): fewer commits for a writer that has many items at hand."""
+        if self._batching:
+            raise ArchiveError("archive batches do not nest")
+        self._batching = True
+        try:
+            with self.conn:
+                self.conn.execute("BEGIN")
+                yield
+        finally:
+            self._batching = False
+
     def close(self) -> None:
         self.conn.close()
 
@@ -149,7 +182,7 @@ class Archive:
     # runs -----------------------------------------------------------------------------
     def start_run(self, source: str, command: str | None = None) -> int:
         """Record the start of a crawl of `source`; return the run id."""
-        with self.conn:
+        with self.unit():
             cur = self.conn.execute(
                 "INSERT INTO crawl_runs (source, started, status, command) VALUES (?, ?, ?, ?)",
                 (source, now(), "running", command),
@@ -167,7 +200,7 @@ class Archive:
     ) -> dict[str, Any]:
         """Close a run, counting what it added from the tables themselves."""
         counts = self.run_counts(run_id)
-        with self.conn:
+        with self.unit():
             self.conn.execute(
                 "UPDATE crawl_runs SET finished = ?, status = ?, exit_code = ?, pages_fetched = ?,"
                 " pages_unchanged = ?, documents_new = ?, sightings_added = ?, pages_skipped = ?,"
@@ -219,7 +252,7 @@ class Archive:
 
         Everything happens in one transaction, so a crash leaves either all or nothing.
         """
-        with self.conn:
+        with self.unit():
             capture = self._store_capture(body, sighting.content_type) if body is not None else None
             return self._add_document(text, fields, sighting, run_id, capture)
 
@@ -304,7 +337,7 @@ class Archive:
         new text replaces its document's text when no other document holds it (ids stay).
         Documents left without sightings are removed: their text is in their captures.
         """
-        with self.conn:
+        with self.unit():
             touched = {m.document_id for m in moves}
             for move in moves:
                 current = self.conn.execute(
@@ -352,7 +385,7 @@ class Archive:
         Commits every 1,000 documents: an interrupted run leaves a consistent archive
         whose unindexed documents the next run picks up.
         """
-        with self.conn:
+        with self.unit():
             near = self.near
             run = near.rebuild if rebuild else near.index_missing
             return run(progress, commit_every=1000)
@@ -371,7 +404,7 @@ class Archive:
         """Archive a skipped or failed page as a document and drop its old row, atomically."""
         if table not in ("skipped", "failures"):
             raise ArchiveError(f"cannot promote rows of {table}")
-        with self.conn:
+        with self.unit():
             added = self._add_document(text, fields, sighting, run_id, capture)
             self.conn.execute(f"DELETE FROM {table} WHERE id = ?", (row_id,))
         return added
@@ -380,7 +413,7 @@ class Archive:
         self, row_id: int, title: str | None, reason: str, score: float | None
     ) -> None:
         """A failed page that can now be read but is no work document becomes a skipped one."""
-        with self.conn:
+        with self.unit():
             self.conn.execute(
                 "INSERT INTO skipped (run_id, source, url, title, reason, score, capture_sha256,"
                 " at) SELECT run_id, source, url, ?, ?, ?, capture_sha256, at FROM failures"
@@ -404,7 +437,7 @@ class Archive:
 
     def update_skipped(self, row_id: int, title: str | None, reason: str, score: float) -> None:
         """Record a re-derived verdict on a skipped page."""
-        with self.conn:
+        with self.unit():
             self.conn.execute(
                 "UPDATE skipped SET title = ?, reason = ?, score = ? WHERE id = ?",
                 (title, reason, score, row_id),
@@ -421,15 +454,23 @@ class Archive:
         score: float | None = None,
         body: bytes | None = None,
         content_type: str | None = None,
+        fetch: Sighting | None = None,
+        link_text: str | None = None,
     ) -> None:
-        """Record a fetched page that is not a health-bureau work document (raw bytes kept)."""
-        with self.conn:
+        """Record a fetched page that is not a health-bureau work document (raw bytes kept).
+
+        With `fetch`, its validators are kept too (`remember_validators`), in the same
+        transaction: a crash records both or neither.
+        """
+        with self.unit():
             capture = self._store_capture(body, content_type) if body is not None else None
             self.conn.execute(
                 "INSERT INTO skipped (run_id, source, url, title, reason, score,"
                 " capture_sha256, at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
                 (run_id, source, url, title, reason, score, capture, now()),
             )
+            if fetch is not None:
+                self._remember(fetch, run_id, link_text)
 
     def add_failure(
         self,
@@ -442,15 +483,21 @@ class Archive:
         status: int | None = None,
         body: bytes | None = None,
         content_type: str | None = None,
+        forget: bool = False,
     ) -> None:
-        """Record a page that could not be fetched or processed, with its bytes if any."""
-        with self.conn:
+        """Record a page that could not be fetched or processed, with its bytes if any.
+
+        `forget`: drop its validators too (`forget_validators`), in the same transaction.
+        """
+        with self.unit():
             capture = self._store_capture(body, content_type) if body is not None else None
             self.conn.execute(
                 "INSERT INTO failures (run_id, source, url, stage, reason, status,"
                 " capture_sha256, at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
                 (run_id, source, url, stage, reason[:2000], status, capture, now()),
             )
+            if forget:
+                self.conn.execute("DELETE FROM validators WHERE url = ?", (url,))
 
     # raw captures ---------------------------------------------------------------------
     def _store_capture(self, body: bytes, content_type: str | None) -> str:
@@ -516,7 +563,7 @@ class Archive:
         to that one (both texts stay). Returns the outcome and the previous document's id
         (None when the URL is new or its text has not changed). One transaction.
         """
-        with self.conn:
+        with self.unit():
             previous = self._latest_document_at(sighting.url)
             capture = self._store_capture(body, sighting.content_type) if body is not None else None
             added = self._add_document(text, fields, sighting, run_id, capture)
@@ -541,7 +588,7 @@ class Archive:
         self, sighting: Sighting, run_id: int | None, link_text: str | None = None
     ) -> None:
         """Keep a fetched URL's ETag and Last-Modified for the next run's conditional request."""
-        with self.conn:
+        with self.unit():
             self._remember(sighting, run_id, link_text)
 
     def _remember(self, sighting: Sighting, run_id: int | None, link_text: str | None) -> None:
@@ -555,7 +602,7 @@ class Archive:
 
     def forget_validators(self, url: str) -> None:
         """The next run downloads `url` in full (its last download could not be processed)."""
-        with self.conn:
+        with self.unit():
             self.conn.execute("DELETE FROM validators WHERE url = ?", (url,))
 
     def validators(self, url: str) -> tuple[str | None, str | None] | None:
@@ -623,7 +670,7 @@ class Archive:
 
         Returns the id of the document last seen at the URL (None for a skipped page).
         """
-        with self.conn:
+        with self.unit():
             self.conn.execute(
                 "UPDATE validators SET checked_at = ?, run_id = ?, status = 304 WHERE url = ?",
                 (at, run_id, url),
@@ -638,7 +685,7 @@ class Archive:
 
     def note_progress(self, run_id: int, pages_fetched: int, pages_unchanged: int) -> None:
         """Keep a running crawl's counts current, so a killed run still tells what it did."""
-        with self.conn:
+        with self.unit():
             self.conn.execute(
                 "UPDATE crawl_runs SET pages_fetched = ?, pages_unchanged = ?,"
                 " revisions = (SELECT count(*) FROM revisions WHERE run_id = ?3) WHERE id = ?3",
@@ -647,7 +694,7 @@ class Archive:
 
     def set_run_log(self, run_id: int, log_path: str) -> None:
         """Where the log of a scheduled run is kept."""
-        with self.conn:
+        with self.unit():
             self.conn.execute("UPDATE crawl_runs SET log_path = ? WHERE id = ?", (log_path, run_id))
 
     def incremental_counts(self, run_id: int) -> dict[str, int]:
@@ -665,7 +712,7 @@ class Archive:
         """Close a run from outside the crawl (the scheduler): status, exit code, and the counts
         from the tables, so a crawl that was killed is still accounted for."""
         counts = {**self.run_counts(run_id), **self.incremental_counts(run_id)}
-        with self.conn:
+        with self.unit():
             self.conn.execute(
                 "UPDATE crawl_runs SET finished = ?, status = ?, exit_code = ?,"
                 " pages_unchanged = ?, revisions = ?, documents_new = ?, sightings_added = ?,"
@@ -684,7 +731,7 @@ class Archive:
 
     def abandon_runs(self, source: str, command_prefix: str) -> int:
         """Mark as failed the runs of `source` left 'running' by a process that is gone."""
-        with self.conn:
+        with self.unit():
             cur = self.conn.execute(
                 "UPDATE crawl_runs SET status = 'failed', finished = coalesce(finished, ?)"
                 " WHERE source = ? AND status = 'running' AND command LIKE ? || '%'",

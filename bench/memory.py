@@ -12,6 +12,8 @@ defence against) and keeping nothing, with our size limit, sampled the same way 
 same run. Memory is flat when RSS stops growing once the crawl is under way: the figure
 is the growth from a quarter of the crawl to its end, per 1,000 pages. The archive's
 SQLite page cache fills as the archive grows, up to `--cache-mib` (`CRAWLER_CACHE_MIB`).
+The peak is the kernel's high-water mark (VmHWM), which also catches spikes between
+samples, such as a decompression bomb being inflated (crawler/inflate.py).
 """
 
 from __future__ import annotations
@@ -68,36 +70,46 @@ BARE_SPIDER = textwrap.dedent(
 )
 
 
-def rss_mib(pid: int) -> float | None:
+def memory_mib(pid: int) -> tuple[float, float] | None:
+    """(RSS, peak RSS so far) of a process in MiB: VmRSS and VmHWM, which sampling can miss."""
     try:
-        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1]) / 1024
+        status = Path(f"/proc/{pid}/status").read_text()
     except OSError:
         return None
-    return None
+    kib = {
+        name: int(value.split()[0])
+        for name, _, value in (line.partition(":") for line in status.splitlines())
+        if name in ("VmRSS", "VmHWM")
+    }
+    if len(kib) < 2:
+        return None
+    return kib["VmRSS"] / 1024, kib["VmHWM"] / 1024
 
 
-def sampled(cmd: list[str], cwd: Path, served: callable) -> tuple[list[tuple[int, float]], float]:
-    """Run `cmd`, sampling (requests served, RSS MiB) twice a second; and its seconds."""
+def sampled(
+    cmd: list[str], cwd: Path, served: callable
+) -> tuple[list[tuple[int, float]], float, float]:
+    """Run `cmd`, sampling (requests served, RSS MiB) twice a second; its peak and seconds."""
     started = time.perf_counter()
     proc = subprocess.Popen(cmd, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    samples = []
+    samples, peak = [], 0.0
     while proc.poll() is None:
-        rss = rss_mib(proc.pid)
-        if rss is not None:
-            samples.append((served(), rss))
+        memory = memory_mib(proc.pid)
+        if memory is not None:
+            samples.append((served(), memory[0]))
+            peak = max(peak, memory[1])
         time.sleep(0.5)
     if proc.returncode != 0:
         raise SystemExit(f"{cmd[:4]} exited {proc.returncode}")
-    return samples, time.perf_counter() - started
+    return samples, peak, time.perf_counter() - started
 
 
-def summary(name: str, samples: list[tuple[int, float]], seconds: float) -> float:
+def summary(name: str, samples: list[tuple[int, float]], peak: float, seconds: float) -> float:
+    """Print one line of the table; returns the peak."""
     total = samples[-1][0]
     at = {q: next(rss for n, rss in samples if n >= total * q) for q in (0.25, 0.5, 0.75)}
     end = samples[-1][1]
-    peak = max(rss for _, rss in samples)
+    peak = max(peak, *(rss for _, rss in samples))
     growth = (end - at[0.25]) / (total * 0.75 / 1000)
     print(f"{name:<10} {total:>8,} {seconds:>7.0f} {at[0.25]:>8.0f} {at[0.5]:>8.0f}"
           f" {at[0.75]:>8.0f} {end:>8.0f} {peak:>8.0f} {growth:>13.2f}")  # fmt: skip
@@ -136,15 +148,15 @@ def main(argv: list[str] | None = None) -> int:
                "--no-progress"]  # fmt: skip
         env_cmd = ["env", f"CRAWLER_PROFILES={tmp / 'profiles'}",
                    f"CRAWLER_CACHE_MIB={args.cache_mib}", *cmd]  # fmt: skip
-        ours, seconds = sampled(env_cmd, tmp, lambda: served() - first)
-        peak = summary("ours", ours, seconds)
+        ours, peak, seconds = sampled(env_cmd, tmp, lambda: served() - first)
+        peak = summary("ours", ours, peak, seconds)
         faults.seen.clear()  # the transient faults misbehave again for the peer
         first = served()
         urls = f"{generated.url}/gzzj/index.html,{faults.url()}"
         bare_cmd = [sys.executable, "-m", "scrapy", "runspider", str(tmp / "bare.py"),
                     "-a", f"urls={urls}"]  # fmt: skip
-        bare, seconds = sampled(bare_cmd, tmp, lambda: served() - first)
-        peer = summary("bare Scrapy", bare, seconds)
+        bare, peer, seconds = sampled(bare_cmd, tmp, lambda: served() - first)
+        peer = summary("bare Scrapy", bare, peer, seconds)
     print(f"peak RSS: ours {peak:.0f} MiB, bare spider {peer:.0f} MiB ({peak / peer:.2f}x)")
     return 0
 

@@ -94,8 +94,9 @@ class Archiver:
                 score=page.relevance.score,
                 body=item.body,
                 content_type=item.content_type,
+                fetch=fetch_of(item),
+                link_text=item.link_text,
             )
-            self.archive.remember_validators(fetch_of(item), run_id, item.link_text)
             self.count("skipped")
             return
         sighting = replace(
@@ -137,9 +138,8 @@ class Archiver:
             status=item.status,
             body=item.body if isinstance(item, PageItem) else None,
             content_type=item.content_type if isinstance(item, PageItem) else None,
+            forget=isinstance(item, PageItem),  # download it whole next time, to try again
         )
-        if isinstance(item, PageItem):  # download it whole next time, to try again
-            self.archive.forget_validators(item.url)
         self.count("failures")
 
 

@@ -468,12 +468,18 @@ until_idle_option = click.option(
 @click.option("--depth", type=click.IntRange(1, 50), default=None, help="Ad-hoc URLs: depth.")
 @click.option("--delay", type=click.FloatRange(0), default=None, help="Seconds between requests.")
 @click.option("--concurrency", type=click.IntRange(1), default=None, help="Requests per site.")
+@click.option(
+    "--private-network",
+    is_flag=True,
+    help="Ad-hoc URLs: allow private, loopback and link-local addresses (refused by default).",
+)
 def seed(
     targets: tuple[str, ...],
     redis_url: str,
     depth: int | None,
     delay: float | None,
     concurrency: int | None,
+    private_network: bool,
 ) -> None:
     """Queue a distributed crawl: profiles by name, or URLs ad hoc (see `crawler worker`)."""
     from crawler.fleet.connect import connect
@@ -489,8 +495,13 @@ def seed(
             raise click.UsageError(f"not an http(s) URL: {url}")
     specs = []
     if urls:
-        specs.append(urls_spec(urls, depth))
+        specs.append(urls_spec(urls, depth, private_network=private_network))
     else:
+        if private_network:
+            raise click.UsageError(
+                "--private-network applies to ad-hoc URLs; a profile sets"
+                " `private_network = true` under [settings]"
+            )
         profiles = load_profiles()
         unknown = [n for n in names if n not in profiles]
         if unknown:
@@ -576,7 +587,7 @@ def ingest(
     c = result.counts
     click.echo(
         f"ingested {result.items} items in {result.seconds:.1f}s ({result.rate:.1f} items/s "
-        f"while busy): {c['documents_new']} new "
+        f"while busy, the writer alone {result.write_ceiling:.0f}/s): {c['documents_new']} new "
         f"documents, {c['duplicates']} duplicates folded, {c['skipped']} skipped, "
         f"{c['failures']} failures, {c['redelivered']} delivered again (not doubled)"
     )

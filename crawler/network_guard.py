@@ -7,7 +7,9 @@ redirects included, is checked before it is sent: its host is resolved with Scra
 cached resolver (the address then connected to is the one checked) and refused unless
 every address is public. The demo and the tests, which serve sites on 127.0.0.1, opt in
 with `private_network = true` in a profile's `[settings]` or `--private-network` on
-`crawler crawl` (setting `PRIVATE_NETWORK_ALLOWED`).
+`crawler crawl` (setting `PRIVATE_NETWORK_ALLOWED`). Where one process crawls for many
+profiles (a fleet worker), a request carries its own profile's opt-in in
+`meta['private_network']`; the robots.txt of a host so opted in is allowed too.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from scrapy.exceptions import IgnoreRequest
 from scrapy.utils.defer import maybe_deferred_to_future
 
 SETTING = "PRIVATE_NETWORK_ALLOWED"
+META = "private_network"
 Address = ipaddress.IPv4Address | ipaddress.IPv6Address
 
 
@@ -55,6 +58,7 @@ class PrivateNetworkGuard:
 
     def __init__(self, allowed: bool) -> None:
         self.allowed = allowed
+        self.opted_in: set[str] = set()  # host:port a request's own opt-in allowed
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> PrivateNetworkGuard:
@@ -63,7 +67,13 @@ class PrivateNetworkGuard:
     async def process_request(self, request: Request) -> None:
         if self.allowed:
             return None
-        host = urlsplit(request.url).hostname or ""
+        parts = urlsplit(request.url)
+        host = parts.hostname or ""
+        if request.meta.get(META):
+            self.opted_in.add(parts.netloc)
+            return None
+        if parts.netloc in self.opted_in and parts.path == "/robots.txt":
+            return None
         address = literal_address(host)
         if address is None:
             from twisted.internet import reactor

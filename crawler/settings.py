@@ -31,6 +31,9 @@ DOWNLOADER_MIDDLEWARES = {
     # a redirect loop is a failure with its chain, not a silently dropped duplicate
     "scrapy.downloadermiddlewares.redirect.RedirectMiddleware": None,
     "crawler.redirect_loop.RedirectLoopMiddleware": 600,
+    # a Content-Encoded body inflating like a bomb is refused early (crawler/inflate.py)
+    "scrapy.downloadermiddlewares.httpcompression.HttpCompressionMiddleware": None,
+    "crawler.inflate.InflateLimitMiddleware": 590,
 }
 RETRY_AFTER_MAX = 60
 
@@ -38,6 +41,10 @@ RETRY_AFTER_MAX = 60
 DOWNLOAD_TIMEOUT = 30
 DOWNLOAD_MAXSIZE = 32 * 1024 * 1024
 DOWNLOAD_WARNSIZE = 8 * 1024 * 1024
+# a Content-Encoded body may inflate to 20x its compressed size, or 4 MiB if more, and
+# never beyond DOWNLOAD_MAXSIZE; bodies sent as they are keep DOWNLOAD_MAXSIZE
+INFLATE_MAX_RATIO = 20
+INFLATE_FLOOR = 4 * 1024 * 1024
 RETRY_ENABLED = True
 RETRY_TIMES = 2
 REDIRECT_MAX_TIMES = 5

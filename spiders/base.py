@@ -28,8 +28,10 @@ def header(response: Response, name: str) -> str | None:
     return value.decode("latin-1") if value else None
 
 
-# requests Scrapy drops by the crawl's own rules (robots.txt, allowed domains): not failures
-BY_POLICY = ("Forbidden by robots.txt", "Filtered offsite request")
+# requests dropped by the crawl's own rules (robots.txt, allowed domains, a fleet crawl's
+# max_pages: crawler/fleet/page_limit.py): not failures
+PAGE_LIMIT = "Crawl page limit reached"
+BY_POLICY = ("Forbidden by robots.txt", "Filtered offsite request", PAGE_LIMIT)
 
 
 class ArchiveSpider(scrapy.Spider):

@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import AsyncIterator, Iterator
+from dataclasses import dataclass
 from typing import Any
 
 import scrapy
@@ -27,6 +28,7 @@ from crawler.fleet.pipeline import FleetItem
 from crawler.fleet.queue import fleet_idle
 from crawler.fleet.scheduler import CRAWL_META
 from crawler.fleet.scope import SCOPE_META
+from crawler.network_guard import META as PRIVATE_META
 from spiders.base import ArchiveSpider
 from spiders.discover import DEFAULT_DEPTH, DiscoverSpider
 from spiders.profile_spider import spider_for
@@ -35,13 +37,49 @@ from spiders.profiles import profile_from_dict
 CALLBACKS = ("parse", "parse_article", "parse_attachment")
 
 
-def delegate_for(spec: dict[str, Any]) -> tuple[ArchiveSpider, list[str], int]:
-    """The spider that knows a crawl's site, its domains and its depth limit (0: none)."""
+@dataclass(frozen=True)
+class CrawlPlan:
+    """What a crawl's spec says about crawling it."""
+
+    spider: ArchiveSpider  # the spider that knows the site
+    domains: list[str]
+    starts: list[tuple[str, str]]  # (URL, callback name) of the first requests
+    depth: int = 0  # links deep from the start pages; 0: no limit
+    max_pages: int = 0  # pages fetched by the whole fleet; 0: no limit
+    private_network: bool = False  # may fetch private and loopback addresses
+
+    def meta(self, crawl: str) -> dict[str, Any]:
+        """The meta of the crawl's requests: its id, scope and network opt-in."""
+        meta: dict[str, Any] = {CRAWL_META: crawl, SCOPE_META: self.domains}
+        if self.private_network:
+            meta[PRIVATE_META] = True
+        return meta
+
+
+def plan_for(spec: dict[str, Any]) -> CrawlPlan:
+    """The plan of a crawl spec (a site profile's data, or ad-hoc URLs)."""
     if spec["kind"] == "profile":
         profile = profile_from_dict(spec["profile"])
-        return spider_for(profile)(), list(profile.allowed_domains), profile.settings.depth or 0
+        site = profile.settings
+        starts = [
+            (u, "parse_article" if profile.is_article(u) else "parse") for u in profile.start_urls
+        ]
+        return CrawlPlan(
+            spider_for(profile)(),
+            list(profile.allowed_domains),
+            starts,
+            depth=site.depth or 0,
+            max_pages=site.max_pages or 0,
+            private_network=site.private_network,
+        )
     spider = DiscoverSpider(urls=spec["urls"])
-    return spider, list(spider.allowed_domains), int(spec.get("depth") or DEFAULT_DEPTH)
+    return CrawlPlan(
+        spider,
+        list(spider.allowed_domains),
+        [(u, "parse") for u in spec["urls"]],
+        depth=int(spec.get("depth") or DEFAULT_DEPTH),
+        private_network=bool(spec.get("private_network")),
+    )
 
 
 class FleetSpider(scrapy.Spider):
@@ -56,7 +94,7 @@ class FleetSpider(scrapy.Spider):
         self.keys = Keys(prefix)
         self.until_idle = float(until_idle)
         self.idle_since: float | None = None
-        self.delegates: dict[str, tuple[ArchiveSpider, list[str], int]] = {}
+        self.plans: dict[str, CrawlPlan] = {}
 
     @classmethod
     def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> FleetSpider:
@@ -78,13 +116,14 @@ class FleetSpider(scrapy.Spider):
             self.idle_since = None
         raise DontCloseSpider
 
-    def delegate(self, crawl: str) -> tuple[ArchiveSpider, list[str], int]:
-        if crawl not in self.delegates:
+    def plan(self, crawl: str) -> CrawlPlan:
+        """The plan of a crawl seeded in Redis (read once per worker)."""
+        if crawl not in self.plans:
             raw = self.server.hget(self.keys.crawls, crawl)
             if raw is None:
                 raise KeyError(f"crawl {crawl!r} is not in {self.keys.crawls}")
-            self.delegates[crawl] = delegate_for(json.loads(raw))
-        return self.delegates[crawl]
+            self.plans[crawl] = plan_for(json.loads(raw))
+        return self.plans[crawl]
 
     def parse(self, response: Response, **kwargs: Any) -> Iterator[Any]:
         return self._relay(response, "parse", kwargs)
@@ -98,24 +137,23 @@ class FleetSpider(scrapy.Spider):
     def on_error(self, failure: Failure) -> Iterator[Any]:
         request: Request = failure.request  # type: ignore[attr-defined]
         crawl = request.meta[CRAWL_META]
-        spider, _, _ = self.delegate(crawl)
-        for out in spider.on_error(failure):
+        for out in self.plan(crawl).spider.on_error(failure):
             yield FleetItem(crawl, out)
 
     def _relay(self, response: Response, callback: str, kwargs: dict[str, Any]) -> Iterator[Any]:
         crawl = response.meta[CRAWL_META]
-        spider, domains, depth_limit = self.delegate(crawl)
+        plan = self.plan(crawl)
         depth = response.meta.get("depth", 0) + 1
-        for out in getattr(spider, callback)(response, **kwargs):
+        for out in getattr(plan.spider, callback)(response, **kwargs):
             if not isinstance(out, Request):
                 yield FleetItem(crawl, out)
-            elif not depth_limit or depth <= depth_limit:
-                yield self.adopt(out, crawl, domains)
+            elif not plan.depth or depth <= plan.depth:
+                yield self.adopt(out, crawl, plan)
 
-    def adopt(self, request: Request, crawl: str, domains: list[str]) -> Request:
-        """A delegate's request as this spider's: its callback, the crawl and its scope."""
+    def adopt(self, request: Request, crawl: str, plan: CrawlPlan) -> Request:
+        """A delegate's request as this spider's: its callback, and its crawl's meta."""
         name = getattr(request.callback, "__name__", "parse")
         if name not in CALLBACKS:
             raise ValueError(f"unknown callback {name!r}")
-        meta = {**request.meta, CRAWL_META: crawl, SCOPE_META: domains}
+        meta = {**request.meta, **plan.meta(crawl)}
         return request.replace(callback=getattr(self, name), errback=self.on_error, meta=meta)

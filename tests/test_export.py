@@ -393,6 +393,79 @@ def test_a_killed_export_leaves_nothing(tmp_path: Path, signum: int) -> None:
     assert list(out.parent.iterdir()) == []
 
 
+def snapshot(path: Path) -> dict[str, bytes] | bytes | None:
+    """A file's bytes, a folder's files and their bytes, or None when absent."""
+    if path.is_dir():
+        return {str(p.relative_to(path)): p.read_bytes() for p in sorted(path.rglob("*"))}
+    return path.read_bytes() if path.exists() else None
+
+
+@pytest.fixture(scope="module")
+def big_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    db = tmp_path_factory.mktemp("big") / "big.db"
+    big_archive(db, 20_000)
+    return db
+
+
+# (format, records written when killed, an earlier export at the destination)
+KILLS = [("jsonl", 2000, True), ("jsonl", 12000, False), ("txt", 2000, False),
+         ("txt", 12000, True), ("parquet", 5000, True), ("parquet", 15000, False)]  # fmt: skip
+SUFFIX = {"jsonl": ".jsonl", "txt": "", "parquet": ".parquet"}
+
+
+@pytest.mark.parametrize(("fmt", "at", "earlier"), KILLS)
+def test_a_sigkilled_export_leaves_the_earlier_one_and_the_next_clears_up(
+    db: Path, big_db: Path, tmp_path: Path, fmt: str, at: int, earlier: bool
+) -> None:
+    out = tmp_path / "out" / f"corpus{SUFFIX[fmt]}"
+    manifest = out.with_name(out.name + ".manifest.json")
+    if earlier:
+        export(db, Options(fmt, out))
+    before = (snapshot(out), snapshot(manifest))
+    command = [sys.executable, "-m", "crawler", "export", "--format", fmt, "--out", str(out)]
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    proc = subprocess.Popen([*command, "--db", str(big_db)], stderr=subprocess.PIPE, env=env)
+    assert proc.stderr is not None
+    seen = b""
+    while f"exporting: {at}/".encode() not in seen:
+        chunk = proc.stderr.read(1)
+        assert chunk, f"export ended early: {seen.decode()}"
+        seen += chunk
+    proc.kill()
+    assert proc.wait(timeout=60) == -signal.SIGKILL
+    proc.stderr.close()
+    assert (snapshot(out), snapshot(manifest)) == before  # never a truncated export
+    assert [p.name for p in export_module.stale_leftovers(out)] == [
+        f".{out.name}.partial-{proc.pid}"
+    ]  # the killed export's junk, which the next export clears
+
+    done = subprocess.run([*command, "--db", str(db)], capture_output=True, env=env)
+    assert done.returncode == 0, done.stderr.decode()[-2000:]
+    assert sorted(p.name for p in out.parent.iterdir()) == sorted([out.name, manifest.name])
+    reference = export(db, Options(fmt, tmp_path / "reference" / out.name))
+    assert snapshot(out) == snapshot(reference.out)  # complete: the same bytes
+
+
+def test_a_folder_export_killed_between_its_renames_is_put_back(
+    db: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    out = tmp_path / "out" / "corpus"
+    export(db, Options("txt", out))
+    before = snapshot(out)
+    dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"],
+                          capture_output=True, text=True, check=True)  # fmt: skip
+    out.rename(out.with_name(f".corpus.old-{int(dead.stdout)}"))  # where the kill left it
+
+    def failing(options: Options, path: Path) -> Any:
+        raise OSError("disk full")
+
+    monkeypatch.setattr(export_module, "_writer", failing)
+    with pytest.raises(OSError, match="disk full"):
+        export(db, Options("txt", out, dedup="exact"))
+    assert snapshot(out) == before
+    assert leftovers(out.parent) == ["corpus", "corpus.manifest.json"]
+
+
 # command line ---------------------------------------------------------------------------
 def run(*args: str) -> tuple[int, str, str]:
     result = CliRunner().invoke(cli, list(args), catch_exceptions=False)

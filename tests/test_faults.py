@@ -114,7 +114,9 @@ def test_permanent_faults_are_failures_and_nothing_else(crawled: Crawled) -> Non
     assert "HTTP 500" in reasons["/broken.html"]
     assert "HTTP 404" in reasons["/gone.html"]
     assert "redirect loop" in reasons["/loop/a.html"]
-    assert "DOWNLOAD_MAXSIZE" in reasons["/bomb.html"]
+    # refused at 20 times its compressed size, not at DOWNLOAD_MAXSIZE (crawler/inflate.py)
+    assert "refused while inflating" in reasons["/bomb.html"]
+    assert "INFLATE_MAX_RATIO" in reasons["/bomb.html"]
     assert "max size" in reasons["/huge.html"]
     # a truncated body is never archived, not even its first half
     keypoints = title(TRUNCATED)

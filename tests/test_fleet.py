@@ -8,7 +8,6 @@ from __future__ import annotations
 import itertools
 import json
 import os
-import pickle
 import signal
 import sqlite3
 import subprocess
@@ -21,6 +20,7 @@ from typing import Any
 import pytest
 from redis_server import RedisServer, redis_binary
 
+from crawler.fleet import request_codec
 from crawler.fleet.keys import Keys
 from crawler.sample_site.generated import GeneratedSite
 
@@ -69,9 +69,11 @@ class Fleet:
             out.close()
 
     def worker(self, n: int, idle: str = "3") -> subprocess.Popen[bytes]:
+        """A worker without `--private-network`: the profiles' own opt-in lets it fetch
+        the sites on 127.0.0.1."""
         return self.start(
             "worker", "--redis", self.redis.url, "--until-idle", idle, "--lease-timeout", "3",
-            "--private-network", "--no-progress", log=f"worker{n}.log",
+            "--no-progress", log=f"worker{n}.log",
         )  # fmt: skip
 
     def ingester(self, db: Path, n: int = 0) -> subprocess.Popen[bytes]:
@@ -181,7 +183,7 @@ def leased_urls(client: Any, worker: str) -> set[str]:
     urls = set()
     for value in client.hvals(KEYS.leases(worker)):
         data = value.split(b"\n", 1)[1]
-        urls.add(pickle.loads(data)["url"])
+        urls.add(request_codec.loads(data)["url"])
     return urls
 
 
@@ -215,7 +217,8 @@ def test_nothing_lost_when_a_worker_and_the_ingester_are_killed(
     workers = [fleet.worker(n, idle="6") for n in range(3)]
     ingester = fleet.ingester(db)
     victim = worker_of(client, workers[0].pid)
-    wait_for(lambda: len(site.log) - since >= 250)
+    # mid-crawl, while the victim holds requests (not while it starts or waits for a slot)
+    wait_for(lambda: len(site.log) - since >= 250 and client.hlen(KEYS.leases(victim)) > 0)
     workers[0].send_signal(signal.SIGKILL)
     workers[0].wait()
     in_flight = leased_urls(client, victim)
@@ -268,6 +271,40 @@ def test_per_site_delay_holds_for_the_whole_fleet(fleet: Fleet, tmp_path: Path) 
     assert (len(times) - 1) / (times[-1] - times[0]) <= 1 / delay + 0.01
 
 
+def test_each_crawl_keeps_its_profiles_private_network_and_max_pages(fleet: Fleet) -> None:
+    """Two crawls side by side on workers without `--private-network`: the profile that
+    allows private networks is crawled, and sends exactly its `max_pages` requests over
+    all workers; the one that does not is refused before any request (robots.txt included)
+    and the refusal is a `scope` failure."""
+    limit, concurrency = 30, 4
+    with GeneratedSite(200) as allowed, GeneratedSite(20, host="127.0.0.2") as refused:
+        folder = fleet.tmp / "profiles"
+        (folder / "generated.toml").unlink()
+        (folder / "allowed.toml").write_text(
+            allowed.profile("allowed", concurrency=concurrency, max_pages=limit), "utf-8"
+        )
+        (folder / "refused.toml").write_text(
+            refused.profile("refused", private_network=False), "utf-8"
+        )
+        fleet.run("seed", "--redis", fleet.redis.url, "allowed", "refused")
+        db = fleet.tmp / "two.db"
+        procs = [fleet.worker(n) for n in range(3)] + [fleet.ingester(db)]
+        for proc in procs:
+            wait(proc)
+        fetched = sum(page_fetches(allowed, 0).values())
+        assert refused.log == []
+    assert fetched == limit
+    conn = sqlite3.connect(db)
+    failures = conn.execute("SELECT url, stage, reason FROM failures").fetchall()
+    sources = dict(conn.execute("SELECT source, count(*) FROM sightings GROUP BY source"))
+    conn.close()
+    assert [(url, stage) for url, stage, _ in failures] == [
+        (f"{refused.url}/gzzj/index.html", "scope")
+    ]
+    assert "not a public address" in failures[0][2]
+    assert set(sources) == {"allowed"} and 0 < sources["allowed"] < fetched
+
+
 def test_crawl_state_survives_a_redis_restart(fleet: Fleet) -> None:
     fleet.run("seed", "--redis", fleet.redis.url, "generated")
     client = fleet.redis.client()
@@ -297,6 +334,16 @@ def test_bad_items_become_failures_not_crashes(fleet: Fleet) -> None:
     assert [r[0] for r in rows] == ["ingest", "ingest"]
     assert rows[0][1].startswith("not JSON")
     assert client.llen(KEYS.items) == 0 and client.llen(KEYS.processing) == 0
+    # an ingester killed after recording the failure, before acknowledging the item,
+    # leaves it in the processing list: the next one acknowledges it without a second row
+    client.rpush(KEYS.processing, b"\xff\xfe not json")
+    done = fleet.run(
+        "ingest", "--redis", fleet.redis.url, "--db", str(db), "--until-idle", "1",
+        "--no-progress",
+    )  # fmt: skip
+    assert "0 failures" in done.stdout and "1 delivered again" in done.stdout
+    assert conn.execute("SELECT count(*) FROM failures").fetchone()[0] == 2
+    assert client.llen(KEYS.processing) == 0
 
 
 def test_unreachable_redis_is_one_line_error() -> None:

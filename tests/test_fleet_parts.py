@@ -7,15 +7,16 @@ import json
 
 import pytest
 
-from crawler.fleet import codec
+from crawler.fleet import codec, request_codec
 from crawler.fleet.scheduler import CRAWL_META
 from crawler.fleet.scope import SCOPE_META, in_scope
 from crawler.fleet.seed import site_limits, start_requests, urls_spec
 from crawler.fleet.worker import worker_settings
 from crawler.items import FailureItem, PageItem, UnchangedItem
+from crawler.network_guard import META as PRIVATE_META
 from crawler.runner import project_settings
 from crawler.sample_site.generated import GeneratedSite, generate
-from spiders.fleet import FleetSpider, delegate_for
+from spiders.fleet import FleetSpider, plan_for
 from spiders.profiles import profile_from_dict
 
 PAGE = PageItem(
@@ -84,7 +85,7 @@ PROFILE = {
     ],
     "articles": [r"/gzzj/\d+/t\d+_\d+\.html$"],
     "follow": [r"/gzzj/index(_\d+)?\.html$"],
-    "settings": {"delay": 0.5, "concurrency": 3, "depth": 4},
+    "settings": {"delay": 0.5, "concurrency": 3, "depth": 4, "max_pages": 50},
 }
 
 
@@ -97,11 +98,20 @@ def test_profile_crawl_starts_like_the_profile_spider() -> None:
     ]
     assert all(r.meta[CRAWL_META] == "c1" for r in requests)
     assert requests[0].meta[SCOPE_META] == ["127.0.0.1"]
+    assert PRIVATE_META not in requests[0].meta  # the profile does not opt in
     limits = site_limits({"kind": "profile", "profile": PROFILE}, None, None)
     assert limits == {"127.0.0.1": {"delay": 0.5, "concurrency": 3}}
-    delegate, domains, depth = delegate_for({"kind": "profile", "profile": PROFILE})
-    assert (delegate.name, domains, depth) == ("gen", ["127.0.0.1"], 4)
-    assert delegate.profile == profile_from_dict(PROFILE)
+    plan = plan_for({"kind": "profile", "profile": PROFILE})
+    assert (plan.spider.name, plan.domains, plan.depth, plan.max_pages) == (
+        "gen",
+        ["127.0.0.1"],
+        4,
+        50,
+    )
+    assert plan.spider.profile == profile_from_dict(PROFILE)
+    private = {**PROFILE, "settings": {**PROFILE["settings"], "private_network": True}}
+    requests = start_requests({"kind": "profile", "profile": private}, "c2", spider)
+    assert all(r.meta[PRIVATE_META] is True for r in requests)
 
 
 def test_adhoc_crawl_spec() -> None:
@@ -113,8 +123,49 @@ def test_adhoc_crawl_spec() -> None:
         "depth": 8,
     }
     assert site_limits(spec, 2.0, None) == {"b.example": {"delay": 2.0, "concurrency": 2}}
-    _, domains, depth = delegate_for(spec)
-    assert (domains, depth) == (["b.example"], 8)
+    plan = plan_for(spec)
+    assert (plan.domains, plan.depth, plan.max_pages, plan.private_network) == (
+        ["b.example"],
+        8,
+        0,
+        False,
+    )
+    assert plan_for(urls_spec(spec["urls"], 2, private_network=True)).private_network
+
+
+def test_queued_requests_round_trip_as_json() -> None:
+    """What scrapy-redis queues is JSON: bytes, tuples and byte-keyed headers survive."""
+    spider = FleetSpider.__new__(FleetSpider)
+    request = start_requests({"kind": "profile", "profile": PROFILE}, "c1", spider)[0]
+    request = request.replace(
+        body=b"\x00\xff", headers={"Referer": "http://a/"}, cb_kwargs={"k": ("a", 1)}
+    )
+    request.meta["redirect_urls"] = ["http://a/1"]
+    request.meta["odd"] = {"$bytes": "not a tag here", "x": 1}
+    data = request_codec.dumps(request.to_dict(spider=spider))
+    assert json.loads(data)["url"] == request.url  # plain JSON
+    back = request_codec.loads(data)
+    assert back == request.to_dict(spider=spider)
+    assert back["headers"] == {b"Referer": [b"http://a/"]}
+
+
+@pytest.mark.parametrize(
+    ("data", "reason"),
+    [
+        (b"\x80\x04\x95 pickled", "not JSON"),
+        (b'["http://a/"]', "JSON object with a 'url'"),
+        (b'{"url": "http://a/", "_class": "os.system"}', "not one of scrapy.http's"),
+        (b'{"url": "http://a/", "body": {"$bytes": "%%%"}}', "bad base64"),
+    ],
+)
+def test_queued_entries_that_are_not_requests_are_refused(data: bytes, reason: str) -> None:
+    with pytest.raises(request_codec.BadRequestData, match=reason):
+        request_codec.loads(data)
+
+
+def test_a_request_holding_an_object_cannot_be_queued() -> None:
+    with pytest.raises(TypeError, match="holding a set"):
+        request_codec.dumps({"url": "http://a/", "meta": {"s": {1}}})
 
 
 def test_workers_keep_the_projects_politeness() -> None:

@@ -1,13 +1,15 @@
 """The ingester: items from Redis into the archive, one writer, nothing lost or doubled.
 
-Reliable-queue pattern: an item is moved (BLMOVE) from `fleet:items` to
-`fleet:items:processing`, archived in its own SQLite transaction by the same code as a
-local crawl (`crawler.archiving.Archiver`), and removed from the processing list (LREM)
+Reliable-queue pattern: items are moved (BLMOVE) from `fleet:items` to
+`fleet:items:processing` a batch at a time, archived by the same code as a local crawl
+(`crawler.archiving.Archiver`) in one SQLite transaction per batch (each item in a
+savepoint, so a bad one is rolled back alone), and removed from the processing list (LREM)
 only after that commit. At start the processing list is handled first (what a killed
 ingester had taken). Archiving is idempotent: an item whose URL already has an outcome in
 its crawl's run (a sighting, a skipped page, a failure) is acknowledged without writing,
 so a re-delivered item, or a page fetched again after a worker died, is archived once.
-An item that cannot be read is recorded in `failures` (stage `ingest`) and acknowledged.
+An item that cannot be read is recorded in `failures` (stage `ingest`, once per distinct
+item: its reason names the item's digest) and acknowledged.
 
 Each crawl becomes one `crawl_runs` row (command `fleet: crawl <crawl id>`), found again by
 a later ingester; runs are closed when the ingester stops after `--until-idle`.
@@ -17,6 +19,7 @@ ingester died) keeps a second ingester away: it waits that long, then gives up.
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import multiprocessing
 import sqlite3
@@ -63,11 +66,17 @@ class IngestResult:
     seconds: float = 0.0
     counts: Counter[str] = field(default_factory=Counter)
     busy: float = 0.0  # from the first item taken to the last one acknowledged
+    writing: float = 0.0  # in the single writer's archive transactions
 
     @property
     def rate(self) -> float:
         """Items per second while there were items."""
         return self.items / self.busy if self.busy > 0 else 0.0
+
+    @property
+    def write_ceiling(self) -> float:
+        """Items per second the single writer could store if cleaning kept up (`--jobs`)."""
+        return self.items / self.writing if self.writing > 0 else 0.0
 
     @property
     def items(self) -> int:
@@ -98,6 +107,7 @@ class Ingester:
         self.fetched: Counter[int] = Counter()  # items per run
         self.first_taken: float | None = None
         self.last_done: float | None = None
+        self.writing = 0.0
 
     # the lock -----------------------------------------------------------------------
     def lock(self) -> None:
@@ -152,11 +162,15 @@ class Ingester:
             pipe.lmove(self.keys.items, self.keys.processing, "LEFT", "RIGHT")
         return [first, *(data for data in pipe.execute() if data is not None)]
 
-    def ack(self, data: bytes) -> None:
-        self.client.lrem(self.keys.processing, 1, data)
+    def ack(self, batch: list[bytes]) -> None:
+        """Remove archived items from the processing list (one round trip)."""
+        pipe = self.client.pipeline(transaction=False)
+        for data in batch:
+            pipe.lrem(self.keys.processing, 1, data)
+        pipe.execute()
 
     def handle(self, data: bytes) -> None:
-        """Archive one item from the wire (its own transaction), or record why not."""
+        """Archive one item from the wire, or record why not."""
         self.finish(self.begin([data]))
 
     def begin(self, batch: list[bytes], mapper: Callable = map) -> Batch:
@@ -168,11 +182,15 @@ class Ingester:
         return Batch(batch, decoded, iter(mapper(prepare, items)) if items else iter(()))
 
     def finish(self, batch: Batch) -> None:
-        """Store each item in order and acknowledge it after its commit."""
-        for data, got in zip(batch.data, batch.decoded, strict=True):
-            if got is not None:
-                self.store(*got, next(batch.prepared))
-            self.ack(data)
+        """Store the items in order in one transaction (each item in a savepoint of its
+        own), and acknowledge them after its commit."""
+        with self.archive.batch():
+            for got in batch.decoded:
+                if got is not None:
+                    self.store(*got, next(batch.prepared))
+            committing = time.perf_counter()
+        self.writing += time.perf_counter() - committing
+        self.ack(batch.data)
         self.last_done = time.monotonic()
 
     def decode(self, data: bytes) -> tuple[str, codec.Item] | None:
@@ -181,10 +199,16 @@ class Ingester:
         try:
             return codec.decode(data)
         except codec.BadItem as exc:
+            reason = f"{exc} (item sha1 {hashlib.sha1(data).hexdigest()[:16]})"
+            if self.archive.conn.execute(
+                "SELECT 1 FROM failures WHERE stage = 'ingest' AND reason = ?", (reason,)
+            ).fetchone():
+                self.counts["redelivered"] += 1  # recorded before a kill, not acknowledged
+                return None
             crawl, url, source = codec.salvage(data)
             run_id = self.run_for(crawl, source) if crawl else None
             self.archive.add_failure(
-                run_id=run_id, source=source, url=url, stage="ingest", reason=str(exc)
+                run_id=run_id, source=source, url=url, stage="ingest", reason=reason
             )
             self.counts["failures"] += 1
             logger.warning("unreadable item (%s): recorded as a failure", exc)
@@ -192,6 +216,13 @@ class Ingester:
 
     def store(self, crawl: str, item: codec.Item, prepared: Prepared) -> None:
         """Store one prepared item under its crawl's run, unless it was stored before."""
+        started = time.perf_counter()
+        try:
+            self._store(crawl, item, prepared)
+        finally:
+            self.writing += time.perf_counter() - started
+
+    def _store(self, crawl: str, item: codec.Item, prepared: Prepared) -> None:
         run_id = self.run_for(crawl, item.source)
         self.fetched[run_id] += 1
         if self.archived(item.url, run_id):
@@ -210,6 +241,7 @@ class Ingester:
                 stage="ingest",
                 reason=f"{type(exc).__name__}: {exc}",
                 body=item.body if isinstance(item, PageItem) else None,
+                forget=isinstance(item, PageItem),  # fetched whole next time, to try again
             )
             self.counts["failures"] += 1
 
@@ -256,7 +288,7 @@ class Ingester:
         finally:
             self.unlock()
         busy = (self.last_done or 0.0) - (self.first_taken or 0.0)
-        return IngestResult(time.monotonic() - started, self.counts, busy)
+        return IngestResult(time.monotonic() - started, self.counts, busy, self.writing)
 
     @contextmanager
     def _pool(self) -> Iterator[Executor | None]:

@@ -9,6 +9,7 @@
 | `fleet:ingester` | string | the running ingester's id (a lock with a time to live) |
 | `fleet:crawls` | hash | crawl id → JSON spec (source, profile or URLs) |
 | `fleet:sites` | hash | host → JSON {delay, concurrency} for the rate limit |
+| `fleet:pages:<crawl>` | string | requests the crawl sent (for its `max_pages`) |
 | `fleet:workers` | zset | worker id → heartbeat deadline (Redis time) |
 | `fleet:leases:<worker>` | hash | token → request a worker took and has not finished |
 | `fleet:rate:<host>` | hash | `next`: the earliest time of the host's next request |
@@ -56,6 +57,9 @@ class Keys:
     @property
     def sites(self) -> str:
         return f"{self.prefix}:sites"
+
+    def pages(self, crawl: str) -> str:
+        return f"{self.prefix}:pages:{crawl}"
 
     @property
     def workers(self) -> str:

@@ -11,6 +11,7 @@ slots it held (`crawler.fleet.ratelimit`).
 
 from __future__ import annotations
 
+import logging
 import uuid
 from typing import Any
 
@@ -18,8 +19,11 @@ import redis
 from scrapy import Request
 from scrapy_redis.queue import PriorityQueue
 
+from crawler.fleet import request_codec
 from crawler.fleet.connect import server_time
 from crawler.fleet.keys import Keys
+
+logger = logging.getLogger(__name__)
 
 LEASE_META = "fleet_lease"
 
@@ -58,22 +62,33 @@ return {#dead, requeued}
 
 
 class LeasedQueue(PriorityQueue):
-    """scrapy-redis's priority queue whose pops are leases held by one worker."""
+    """scrapy-redis's priority queue whose pops are leases held by one worker; requests are
+    JSON (`crawler.fleet.request_codec`) unless another serializer is given."""
 
     worker: str = ""
+
+    def __init__(self, server: Any, spider: Any, key: str, serializer: Any = None) -> None:
+        super().__init__(server, spider, key, serializer or request_codec)
 
     def lease_key(self) -> str:
         return Keys(self.key.rsplit(":", 1)[0]).leases(self.worker)
 
     def pop(self, timeout: int = 0) -> Request | None:
-        """The best request, leased to this worker (token in `meta['fleet_lease']`)."""
-        token = uuid.uuid4().hex
-        data = self.server.eval(_POP, 2, self.key, self.lease_key(), token)
-        if not data:
-            return None
-        request = self._decode_request(data)
-        request.meta[LEASE_META] = token
-        return request
+        """The best request, leased to this worker (token in `meta['fleet_lease']`). An entry
+        that is not a request is logged and dropped."""
+        while True:
+            token = uuid.uuid4().hex
+            data = self.server.eval(_POP, 2, self.key, self.lease_key(), token)
+            if not data:
+                return None
+            try:
+                request = self._decode_request(data)
+            except Exception as exc:  # anything Redis holds that this worker cannot crawl
+                logger.error("dropped a queued entry that is not a request: %s", exc)
+                self.ack(token)
+                continue
+            request.meta[LEASE_META] = token
+            return request
 
     def _encode_request(self, request: Request) -> Any:
         # a lease belongs to one pop: a copy put back (retry, redirect) gets its own

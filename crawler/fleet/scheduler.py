@@ -54,6 +54,7 @@ class LeasedScheduler(Scheduler):
         return scheduler
 
     def open(self, spider: Any) -> None:
+        self._engine_slot()  # fail at start, not with every heartbeat, on another Scrapy
         super().open(spider)
         assert isinstance(self.queue, LeasedQueue)
         self.queue.worker = self.worker

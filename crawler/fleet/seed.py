@@ -21,9 +21,9 @@ from scrapy import Request
 
 from crawler.fleet.keys import Keys
 from crawler.fleet.queue import LeasedQueue
-from crawler.fleet.scheduler import CRAWL_META, CrawlDupeFilter
-from crawler.fleet.scope import SCOPE_META
+from crawler.fleet.scheduler import CrawlDupeFilter
 from spiders.discover import DEFAULT_DEPTH
+from spiders.fleet import FleetSpider, plan_for
 from spiders.profiles import Profile, profile_from_dict
 
 
@@ -50,32 +50,23 @@ def profile_spec(profile: Profile) -> dict[str, Any]:
     return {"kind": "profile", "source": profile.name, "profile": data}
 
 
-def urls_spec(urls: list[str], depth: int | None) -> dict[str, Any]:
+def urls_spec(
+    urls: list[str], depth: int | None, *, private_network: bool = False
+) -> dict[str, Any]:
     """The crawl spec of an ad-hoc crawl from URLs."""
     source = urlsplit(urls[0]).netloc.lower()
-    return {"kind": "urls", "source": source, "urls": urls, "depth": depth or DEFAULT_DEPTH}
+    spec = {"kind": "urls", "source": source, "urls": urls, "depth": depth or DEFAULT_DEPTH}
+    if private_network:
+        spec["private_network"] = True
+    return spec
 
 
 def start_requests(spec: dict[str, Any], crawl: str, spider: Any) -> list[Request]:
     """The crawl's first requests, with the fleet spider's callbacks."""
-    if spec["kind"] == "profile":
-        profile = profile_from_dict(spec["profile"])
-        domains = list(profile.allowed_domains)
-        pairs = [
-            (u, "parse_article" if profile.is_article(u) else "parse") for u in profile.start_urls
-        ]
-    else:
-        domains = sorted({urlsplit(u).hostname or "" for u in spec["urls"]})
-        pairs = [(u, "parse") for u in spec["urls"]]
-    meta = {CRAWL_META: crawl, SCOPE_META: domains}
+    plan = plan_for(spec)
     return [
-        Request(
-            url,
-            callback=getattr(spider, name),
-            errback=spider.on_error,
-            meta=dict(meta),
-        )
-        for url, name in pairs
+        Request(url, callback=getattr(spider, name), errback=spider.on_error, meta=plan.meta(crawl))
+        for url, name in plan.starts
     ]
 
 
@@ -104,8 +95,6 @@ def seed(
     concurrency: int | None = None,
 ) -> Seeded:
     """Register one crawl and queue its start requests."""
-    from spiders.fleet import FleetSpider
-
     keys = keys or Keys()
     crawl = crawl_id(spec["source"])
     client.hset(keys.crawls, crawl, json.dumps(spec, ensure_ascii=False))

@@ -42,8 +42,12 @@ def worker_settings(
     middlewares.update(
         {
             "crawler.fleet.scope.FleetScopeMiddleware": 60,
+            # a crawl's max_pages: its spent requests dropped before they wait for a slot,
+            # and each request counted once it has one (crawler/fleet/page_limit.py)
+            "crawler.fleet.page_limit.PageLimitCheck": 120,
             # after robots.txt (100): a disallowed page takes no slot; close to the network
             "crawler.fleet.ratelimit.FleetRateLimitMiddleware": 950,
+            "crawler.fleet.page_limit.PageLimitCount": 960,
         }
     )
     fleet = {
@@ -55,6 +59,7 @@ def worker_settings(
         "FLEET_DEFAULT_CONCURRENCY": base.getint("CONCURRENT_REQUESTS_PER_DOMAIN"),
         "SCHEDULER": "crawler.fleet.scheduler.LeasedScheduler",
         "SCHEDULER_QUEUE_CLASS": "crawler.fleet.queue.LeasedQueue",
+        "SCHEDULER_SERIALIZER": "crawler.fleet.request_codec",  # JSON, not pickle
         "SCHEDULER_QUEUE_KEY": keys.requests,
         "SCHEDULER_DUPEFILTER_KEY": keys.dupefilter,
         "DUPEFILTER_CLASS": "crawler.fleet.scheduler.CrawlDupeFilter",

@@ -206,14 +206,23 @@ class GeneratedSite:
             self._server.server_close()
             self._server = None
 
-    def profile(self, name: str = "generated", *, delay: float = 0.0, concurrency: int = 8) -> str:
+    def profile(
+        self,
+        name: str = "generated",
+        *,
+        delay: float = 0.0,
+        concurrency: int = 8,
+        private_network: bool = True,
+        max_pages: int | None = None,
+    ) -> str:
         """A site profile (TOML) for this site."""
         return (
             f'name = "{name}"\nstart_urls = ["{self.url}/gzzj/index.html"]\n'
             "follow = ['/gzzj/index(_\\d+)?\\.html$']\n"
             "articles = ['/gzzj/\\d{6}/t\\d{8}_\\d+\\.html$']\n"
             f'schedule = "1d"\n\n[settings]\ndelay = {delay}\nconcurrency = {concurrency}\n'
-            "private_network = true\n"
+            f"private_network = {str(private_network).lower()}\n"
+            + (f"max_pages = {max_pages}\n" if max_pages else "")
         )
 
     def fetches(self, since: int = 0) -> dict[str, int]:
