@@ -315,6 +315,16 @@ def _search_speed(db: sqlite_utils.Database) -> None:
         db["documents"].create_index([column], if_not_exists=True)
 
 
+def _faster_search_triggers(db: sqlite_utils.Database) -> None:
+    """Re-create the search index's triggers with the faster spacing of `spaced_sql`; it
+    gives the same tokens, so the index is kept as it is."""
+    from archive.search import SEARCH_TABLE, create_search_index
+
+    for suffix in ("ai", "ad", "au"):
+        db.execute(f"DROP TRIGGER IF EXISTS {SEARCH_TABLE}_{suffix}")
+    create_search_index(db)
+
+
 MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [
     _v1,
     _v2,
@@ -323,6 +333,7 @@ MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [
     _near_duplicates,
     _text_columns_last,
     _search_speed,
+    _faster_search_triggers,
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
 

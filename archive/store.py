@@ -296,7 +296,7 @@ class Archive:
             )
             return int(row[0]), False
         values = {f: fields.get(f) for f in DOCUMENT_FIELDS}
-        values.update(self._text_columns(text), first_seen=seen, last_seen=seen)
+        values.update(self._text_columns(text, sha), first_seen=seen, last_seen=seen)
         cols = ", ".join(values)
         marks = ", ".join("?" for _ in values)
         cur = self.conn.execute(
@@ -310,11 +310,11 @@ class Archive:
         return document_id, True
 
     @staticmethod
-    def _text_columns(text: str) -> dict[str, Any]:
-        """The columns computed from a document's text."""
+    def _text_columns(text: str, sha256: str | None = None) -> dict[str, Any]:
+        """The columns computed from a document's text (its hash, if known, passed in)."""
         return {
             "text": text,
-            "sha256": text_sha256(text),
+            "sha256": sha256 or text_sha256(text),
             "chars": len(text),
             "text_simplified": to_simplified(text),
         }

@@ -11,7 +11,7 @@ import sqlite_utils
 
 from archive import search_results
 from archive.schema import MIGRATIONS, migrate
-from archive.search import SEARCH_TABLE, fts_query
+from archive.search import SEARCH_TABLE, fts_query, spaced_sql
 from archive.search_results import match_expression, search_clause
 from archive.store import Archive, Sighting
 
@@ -105,3 +105,70 @@ def test_an_archive_with_the_trigram_index_loses_it(tmp_path: Path) -> None:
         assert {"idx_documents_period", "idx_documents_script", "idx_documents_sources"} <= indexes
         assert truth(archive.conn, "卫生", None) == {1}
     assert migrate(sqlite_utils.Database(path)) == len(MIGRATIONS)
+
+
+# the spacing of schema version 7 (a row per character): what an older archive's triggers do
+OLD_SPACING = """(WITH RECURSIVE
+  chunk(n, j, part) AS (
+    SELECT length({e}), 0, substr({e}, 1, 64)
+    UNION ALL SELECT n, j + 1, substr({e}, (j + 1) * 64 + 1, 64) FROM chunk WHERE (j + 1) * 64 < n
+  ),
+  ch(j, i, part) AS (
+    SELECT j, 1, part FROM chunk UNION ALL SELECT j, i + 1, part FROM ch WHERE i < length(part)
+  )
+  SELECT coalesce(group_concat(
+    CASE WHEN unicode(c) >= 11904 THEN ' ' || c || ' ' ELSE c END, ''), '')
+  FROM (SELECT substr(part, i, 1) AS c FROM ch ORDER BY j, i))"""
+
+
+def test_older_search_triggers_are_replaced_and_the_index_kept(tmp_path: Path) -> None:
+    """An archive whose triggers space a character per row gets the faster ones; the
+    tokens are the same, so documents indexed before are found, updated and deleted."""
+    path = tmp_path / "old.db"
+    db = sqlite_utils.Database(path)
+    before = [m.__name__ for m in MIGRATIONS].index("_faster_search_triggers")
+    for step in MIGRATIONS[:before]:
+        step(db)
+    for name, sql in db.execute(
+        "SELECT name, sql FROM sqlite_master WHERE type = 'trigger' AND name LIKE ?",
+        (f"{SEARCH_TABLE}%",),
+    ).fetchall():
+        db.execute(f"DROP TRIGGER {name}")
+        rebuilt = sql
+        for row in ("new", "old"):
+            for column in (f"{row}.title", f"coalesce({row}.text_simplified, {row}.text)"):
+                rebuilt = rebuilt.replace(spaced_sql(column), OLD_SPACING.format(e=column))
+        assert rebuilt != sql
+        db.execute(rebuilt)
+    db.execute(f"PRAGMA user_version = {before}")
+    db.conn.commit()
+    db.close()
+    with sqlite3.connect(path) as conn:  # documents indexed by the old triggers
+        conn.execute(
+            "INSERT INTO documents (id, title, sha256, text) VALUES"
+            " (1, '2024年卫生健康工作总结', 'a', ?), (2, '旧', 'b', ?)",
+            ("卫" * 70 + "COVID-19 疫苗接种" * 9, "医保" * 50),
+        )
+    conn.close()
+    with Archive(path) as archive:
+        triggers = " ".join(
+            sql
+            for (sql,) in archive.conn.execute(
+                "SELECT sql FROM sqlite_master WHERE type = 'trigger' AND name LIKE ?",
+                (f"{SEARCH_TABLE}%",),
+            )
+        )
+        assert "ORDER BY j, i" not in triggers and "ORDER BY k" in triggers
+        add(archive, 3, "新", "卫生，医保")
+        assert truth(archive.conn, "卫生", None) == {1, 3}
+        assert truth(archive.conn, "疫苗接种", None) == {1}
+        with archive.conn:
+            archive.conn.execute("UPDATE documents SET text = '疾控' WHERE id = 1")
+            archive.conn.execute("DELETE FROM documents WHERE id = 2")
+        assert truth(archive.conn, "疫苗", None) == set()
+        assert truth(archive.conn, "医保", None) == {3}
+        assert truth(archive.conn, "疾控", None) == {1}
+        # a contentless index told the wrong tokens on delete would fail this check
+        archive.conn.execute(
+            f"INSERT INTO {SEARCH_TABLE} ({SEARCH_TABLE}, rank) VALUES ('integrity-check', 0)"
+        )

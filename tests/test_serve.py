@@ -160,9 +160,12 @@ def expected(db: Path, term: str) -> set[int]:
 
 @pytest.mark.parametrize(
     "text",
-    ["", "卫生", "a卫b生c", "COVID-19 疫苗", "一\n二\t三 ", "长" * 200 + "x" * 70, "😀卫𠀀生"],
+    [
+        *["", None, "卫生", "a卫b生c", "COVID-19 疫苗", "一\n二\t三 ", "😀卫𠀀生"],
+        *["长" * 200 + "x" * 70, "卫" * 7, "卫" * 9, "a" * 63 + "卫生", "卫" * 65, "x卫" * 100],
+    ],
 )
-def test_sql_spacing_is_the_python_spacing(text: str) -> None:
+def test_sql_spacing_is_the_python_spacing(text: str | None) -> None:
     conn = sqlite3.connect(":memory:")
     assert conn.execute(f"SELECT {spaced_sql('?1')}", (text,)).fetchone()[0] == spaced(text)
 
