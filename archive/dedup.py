@@ -177,8 +177,9 @@ class NearDuplicates:
         return self._hosts
 
     # arriving documents --------------------------------------------------------------
-    def add(self, document_id: int) -> int:
-        """Index a new (or changed) document and cluster it; return its cluster id."""
+    def add(self, document_id: int, sk: Sketch | None = None) -> int:
+        """Index a new (or changed) document and cluster it; return its cluster id (`sk`:
+        the sketch of its simplified text, if made beforehand)."""
         row = self.conn.execute(
             "SELECT coalesce(text_simplified, text), sha256, region, year, is_template"
             " FROM documents WHERE id = ?",
@@ -187,7 +188,8 @@ class NearDuplicates:
         if row is None:
             raise KeyError(document_id)
         text, sha, region, year, template = row
-        sk = minhash.sketch(text)
+        if sk is None:
+            sk = minhash.sketch(text)
         return self.add_sketch(document_id, sha, sk, (region, year, int(template or sk.template)))
 
     def add_sketch(self, document_id: int, sha: str, sk: Sketch, meta: tuple[Any, Any, Any]) -> int:

@@ -17,6 +17,7 @@ from typing import Any
 
 import sqlite_utils
 
+from archive import minhash
 from archive.dedup import NearDuplicates, Progress, Rebuilt
 from archive.fingerprint import text_sha256
 from archive.schema import DOCUMENT_COLUMNS, migrate
@@ -101,6 +102,22 @@ class Added:
     document_id: int
     new: bool
     sighting_id: int
+
+
+@dataclass(frozen=True)
+class TextIndex:
+    """What the archive derives from a new document's text: its simplified form and its
+    near-duplicate sketch. Pure and picklable, so a writer can have it made elsewhere (the
+    fleet ingester's cleaning processes) and only store it."""
+
+    simplified: str
+    sketch: minhash.Sketch
+
+
+def text_index(text: str) -> TextIndex:
+    """The `TextIndex` of a document's text."""
+    simplified = to_simplified(text)
+    return TextIndex(simplified, minhash.sketch(simplified))
 
 
 def cache_mib() -> int:
@@ -263,9 +280,11 @@ class Archive:
         sighting: Sighting,
         run_id: int | None,
         capture: str | None,
+        index: TextIndex | None = None,
     ) -> Added:
-        """`add_document` inside the caller's transaction, the capture already stored."""
-        document_id, new = self._document_for(text, fields, sighting.fetched_at)
+        """`add_document` inside the caller's transaction, the capture already stored
+        (`index`: the text's `text_index`, made here when not given)."""
+        document_id, new = self._document_for(text, fields, sighting.fetched_at, index)
         values = asdict(sighting)
         values.update(document_id=document_id, run_id=run_id, capture_sha256=capture)
         cols = ", ".join(values)
@@ -276,12 +295,14 @@ class Archive:
         # cluster a new document; a known one may now have a better copy (its cluster's
         # canonical depends on its sightings' hosts and first_seen)
         if new:
-            self.near.add(document_id)
+            self.near.add(document_id, index.sketch if index else None)
         else:
             self.near.seen(document_id)
         return Added(document_id=document_id, new=new, sighting_id=int(cur.lastrowid or 0))
 
-    def _document_for(self, text: str, fields: Mapping[str, Any], seen: str) -> tuple[int, bool]:
+    def _document_for(
+        self, text: str, fields: Mapping[str, Any], seen: str, index: TextIndex | None
+    ) -> tuple[int, bool]:
         """The id of the document holding `text` (inserted if new) and whether it is new."""
         unknown = set(fields) - set(DOCUMENT_FIELDS)
         if unknown:
@@ -296,7 +317,8 @@ class Archive:
             )
             return int(row[0]), False
         values = {f: fields.get(f) for f in DOCUMENT_FIELDS}
-        values.update(self._text_columns(text, sha), first_seen=seen, last_seen=seen)
+        simplified = index.simplified if index else None
+        values.update(self._text_columns(text, sha, simplified), first_seen=seen, last_seen=seen)
         cols = ", ".join(values)
         marks = ", ".join("?" for _ in values)
         cur = self.conn.execute(
@@ -310,13 +332,15 @@ class Archive:
         return document_id, True
 
     @staticmethod
-    def _text_columns(text: str, sha256: str | None = None) -> dict[str, Any]:
-        """The columns computed from a document's text (its hash, if known, passed in)."""
+    def _text_columns(
+        text: str, sha256: str | None = None, simplified: str | None = None
+    ) -> dict[str, Any]:
+        """The columns computed from a document's text (those already known passed in)."""
         return {
             "text": text,
             "sha256": sha256 or text_sha256(text),
             "chars": len(text),
-            "text_simplified": to_simplified(text),
+            "text_simplified": to_simplified(text) if simplified is None else simplified,
         }
 
     # reprocessing -----------------------------------------------------------------------
@@ -369,7 +393,7 @@ class Archive:
             columns.update(self._text_columns(move.text))
             target = document_id
         elif row is None:
-            target, _ = self._document_for(move.text, move.fields, move.fetched_at)
+            target, _ = self._document_for(move.text, move.fields, move.fetched_at, None)
             return target
         else:
             target = int(row[0])
@@ -556,17 +580,19 @@ class Archive:
         run_id: int | None,
         body: bytes | None = None,
         link_text: str | None = None,
+        index: TextIndex | None = None,
     ) -> tuple[Added, int | None]:
         """`add_document` for a crawled URL, plus its validators and its revision link.
 
         When the URL last showed another document, a `revisions` row links the new document
         to that one (both texts stay). Returns the outcome and the previous document's id
-        (None when the URL is new or its text has not changed). One transaction.
+        (None when the URL is new or its text has not changed). One transaction. `index`:
+        the text's `text_index`, if it was made beforehand.
         """
         with self.unit():
             previous = self._latest_document_at(sighting.url)
             capture = self._store_capture(body, sighting.content_type) if body is not None else None
-            added = self._add_document(text, fields, sighting, run_id, capture)
+            added = self._add_document(text, fields, sighting, run_id, capture, index)
             if previous == added.document_id:
                 previous = None
             if previous is not None:

@@ -14,7 +14,7 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 
-from archive.store import Archive, Sighting
+from archive.store import Archive, Sighting, TextIndex, text_index
 from crawler.errors import StageError
 from crawler.extract import Selectors
 from crawler.items import FailureItem, PageItem, UnchangedItem
@@ -35,10 +35,16 @@ class Prepared:
     item: Item
     page: Page | None = None
     error: tuple[str, str] | None = None
+    index: TextIndex | None = None  # a work document's text index, when asked for
 
 
-def prepare(item: Item) -> Prepared:
-    """Process a page item (other items need no processing); never raises for bad pages."""
+def prepare(item: Item, *, index: bool = False) -> Prepared:
+    """Process a page item (other items need no processing); never raises for bad pages.
+
+    `index`: also make a work document's `text_index` (its simplified text and sketch),
+    which the writer would otherwise make if the text is new: worth it where preparing
+    runs beside the writer, in other processes (the fleet ingester).
+    """
     if not isinstance(item, PageItem):
         return Prepared(item)
     try:
@@ -54,6 +60,8 @@ def prepare(item: Item) -> Prepared:
     except Exception as exc:  # a bug in a stage must not lose the page or stop the crawl
         logger.exception("processing %s failed", item.url)
         return Prepared(item, error=("process", f"{type(exc).__name__}: {exc}"))
+    if index and page.relevance.relevant:
+        return Prepared(item, page=page, index=text_index(page.text))
     return Prepared(item, page=page)
 
 
@@ -77,13 +85,15 @@ class Archiver:
             if prepared.error is not None:
                 self.fail(item, *prepared.error, run_id)
             elif prepared.page is not None:
-                self._archive_page(item, prepared.page, run_id)
+                self._archive_page(item, prepared.page, run_id, prepared.index)
         elif isinstance(item, UnchangedItem):
             self.archive.mark_unchanged(item.url, run_id, item.fetched_at)
             self.count("unchanged")
             logger.info("unchanged %s", item.url)
 
-    def _archive_page(self, item: PageItem, page: Page, run_id: int | None) -> None:
+    def _archive_page(
+        self, item: PageItem, page: Page, run_id: int | None, index: TextIndex | None
+    ) -> None:
         if not page.relevance.relevant:
             self.archive.add_skipped(
                 run_id=run_id,
@@ -114,6 +124,7 @@ class Archiver:
             run_id=run_id,
             body=item.body,
             link_text=item.link_text,
+            index=index,
         )
         self.count("documents_new" if added.new else "duplicates")
         if previous is not None:

@@ -1,5 +1,6 @@
-"""`Archive.batch()`: many writes, one commit; a failing write is rolled back alone, an
-error leaving the batch rolls back all of it (the fleet ingester's transactions)."""
+"""The fleet ingester's ways of writing less: `Archive.batch()` (many writes, one commit; a
+failing write is rolled back alone, an error leaving the batch rolls back all of it), and
+a text index made beforehand (`text_index`), which must store what the writer would."""
 
 from __future__ import annotations
 
@@ -8,8 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from archive.store import Archive, Sighting
+from archive.store import Archive, Sighting, text_index
 from crawler.errors import ArchiveError
+from crawler.sample_site.generated import generate
 
 TEXT = "一、工作开展情况\n全年完成家庭医生签约{n}万人。\n二、下一步工作计划"
 
@@ -68,3 +70,34 @@ def test_an_error_leaving_the_batch_rolls_it_all_back(tmp_path: Path) -> None:
         assert committed(path) == ["http://a/1", "http://a/3"]
         with pytest.raises(ArchiveError, match="do not nest"), archive.batch(), archive.batch():
             pass
+
+
+def test_a_text_index_made_beforehand_stores_what_the_writer_makes(tmp_path: Path) -> None:
+    """The same pages (reports, their near-duplicate reposts, a traditional-script copy)
+    stored with and without `text_index`: the same documents, sketches, near-duplicate
+    links and clusters."""
+    reports = generate(120)
+    texts = ["\n".join(r.paras) for r in reports]
+    texts.append(texts[5].replace("卫生健康", "衛生健康"))  # simplified text differs from text
+    tables = {
+        "documents": "SELECT sha256, text, text_simplified, cluster_id, canonical FROM documents",
+        "sketches": "SELECT * FROM sketches",
+        "near_duplicates": "SELECT * FROM near_duplicates",
+    }
+    content = {}
+    for made in (False, True):
+        with Archive(tmp_path / f"{made}.db") as archive:
+            for n, text in enumerate(texts):
+                archive.add_page(
+                    text=text,
+                    fields={"title": f"总结{n}"},
+                    sighting=Sighting(url=f"http://a/{n}", source="a", fetched_at="2024-01-01"),
+                    run_id=None,
+                    index=text_index(text) if made else None,
+                )
+            content[made] = {
+                name: sorted(archive.conn.execute(sql).fetchall()) for name, sql in tables.items()
+            }
+    assert content[True] == content[False]
+    assert content[True]["near_duplicates"]  # the reposts were linked
+    assert any(row[1] != row[2] for row in content[True]["documents"])

@@ -31,6 +31,7 @@ from collections.abc import Callable, Iterator
 from concurrent.futures import Executor, ProcessPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from functools import partial
 
 import redis
 
@@ -179,7 +180,9 @@ class Ingester:
         self.first_taken = self.first_taken or time.monotonic()
         decoded = [self.decode(data) for data in batch]
         items = [d[1] for d in decoded if d is not None]
-        return Batch(batch, decoded, iter(mapper(prepare, items)) if items else iter(()))
+        # the text index (simplified text, sketch) is made there too: less for the writer
+        work = partial(prepare, index=True)
+        return Batch(batch, decoded, iter(mapper(work, items)) if items else iter(()))
 
     def finish(self, batch: Batch) -> None:
         """Store the items in order in one transaction (each item in a savepoint of its
