@@ -16,7 +16,7 @@ from __future__ import annotations
 import asyncio
 import copy
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -36,6 +36,20 @@ class PageSearch:
 
     clauses: tuple[str, ...]
     searches: tuple[tuple[str, str | None], ...]
+    # the matching ids, found once for the page's facets (`matched`)
+    _found: list[np.ndarray] = field(default_factory=list, compare=False, repr=False)
+
+    def matched(self, conn: Any) -> np.ndarray:
+        """The ids of the documents every search matches (sorted), found once per page."""
+        if not self._found:
+            path = search_results.database_path(conn)
+            found = None
+            for query, column in self.searches:
+                ids = json.loads(search_results.matches(conn, path, query, column))
+                ids = np.array(ids, dtype=np.int64)
+                found = ids if found is None else np.intersect1d(found, ids, assume_unique=True)
+            self._found.append(found)
+        return self._found[0]
 
 
 def configured_columns(table_metadata: dict) -> dict[str, bool]:
@@ -65,12 +79,7 @@ async def _counts_in_memory(facet: Facet, columns: dict[str, bool]) -> dict | No
     limit = facet.get_facet_size() + 1
 
     def count(conn: Any) -> dict:
-        path = search_results.database_path(conn)
-        found = None
-        for query, column in search.searches:
-            ids = json.loads(search_results.matches(conn, path, query, column))
-            ids = np.array(ids, dtype=np.int64)
-            found = ids if found is None else np.intersect1d(found, ids, assume_unique=True)
+        found = search.matched(conn)
         held = _FACET_COLUMNS.get(conn, columns)
         return {name: facet_counts.counts(held, name, found, limit) for name in columns}
 

@@ -180,16 +180,16 @@ class NearDuplicates:
     def add(self, document_id: int, sk: Sketch | None = None) -> int:
         """Index a new (or changed) document and cluster it; return its cluster id (`sk`:
         the sketch of its simplified text, if made beforehand)."""
+        text = "coalesce(text_simplified, text)" if sk is None else "NULL"  # not read back
         row = self.conn.execute(
-            "SELECT coalesce(text_simplified, text), sha256, region, year, is_template"
-            " FROM documents WHERE id = ?",
+            f"SELECT {text}, sha256, region, year, is_template FROM documents WHERE id = ?",
             (document_id,),
         ).fetchone()
         if row is None:
             raise KeyError(document_id)
-        text, sha, region, year, template = row
+        simplified, sha, region, year, template = row
         if sk is None:
-            sk = minhash.sketch(text)
+            sk = minhash.sketch(simplified)
         return self.add_sketch(document_id, sha, sk, (region, year, int(template or sk.template)))
 
     def add_sketch(self, document_id: int, sha: str, sk: Sketch, meta: tuple[Any, Any, Any]) -> int:

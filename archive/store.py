@@ -133,7 +133,7 @@ class Archive:
 
     def __init__(self, path: str | Path) -> None:
         self.path = Path(path)
-        self._batching = False
+        self._depth = 0  # units open (archive.unit)
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             conn = sqlite3.connect(str(self.path), timeout=30)
@@ -158,34 +158,39 @@ class Archive:
 
     @contextmanager
     def unit(self) -> Iterator[None]:
-        """One atomic write: its own transaction, or inside `batch()` a savepoint (rolled
-        back alone when it fails, the batch going on)."""
-        if not self._batching:
-            with self.conn:
+        """One atomic write: a transaction of its own, or, inside another unit or a batch, a
+        savepoint (rolled back alone when it fails, the enclosing one going on)."""
+        if self._depth:
+            self._depth += 1
+            self.conn.execute("SAVEPOINT unit")
+            try:
                 yield
+            except BaseException:
+                self.conn.execute("ROLLBACK TO unit")
+                self.conn.execute("RELEASE unit")
+                raise
+            else:
+                self.conn.execute("RELEASE unit")
+            finally:
+                self._depth -= 1
             return
-        self.conn.execute("SAVEPOINT unit")
+        self._depth = 1
         try:
-            yield
-        except BaseException:
-            self.conn.execute("ROLLBACK TO unit")
-            self.conn.execute("RELEASE unit")
-            raise
-        self.conn.execute("RELEASE unit")
+            with self.conn:  # commits at the end, rolls back on an error
+                if not self.conn.in_transaction:
+                    self.conn.execute("BEGIN")  # a savepoint must not start it
+                yield
+        finally:
+            self._depth = 0
 
     @contextmanager
     def batch(self) -> Iterator[None]:
         """Many writes in one transaction, committed at the end (rolled back on an error
         that leaves the block): fewer commits for a writer that has many items at hand."""
-        if self._batching:
+        if self._depth:
             raise ArchiveError("archive batches do not nest")
-        self._batching = True
-        try:
-            with self.conn:
-                self.conn.execute("BEGIN")
-                yield
-        finally:
-            self._batching = False
+        with self.unit():
+            yield
 
     def close(self) -> None:
         self.conn.close()
@@ -478,14 +483,8 @@ class Archive:
         score: float | None = None,
         body: bytes | None = None,
         content_type: str | None = None,
-        fetch: Sighting | None = None,
-        link_text: str | None = None,
     ) -> None:
-        """Record a fetched page that is not a health-bureau work document (raw bytes kept).
-
-        With `fetch`, its validators are kept too (`remember_validators`), in the same
-        transaction: a crash records both or neither.
-        """
+        """Record a fetched page that is not a health-bureau work document (raw bytes kept)."""
         with self.unit():
             capture = self._store_capture(body, content_type) if body is not None else None
             self.conn.execute(
@@ -493,8 +492,6 @@ class Archive:
                 " capture_sha256, at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
                 (run_id, source, url, title, reason, score, capture, now()),
             )
-            if fetch is not None:
-                self._remember(fetch, run_id, link_text)
 
     def add_failure(
         self,
@@ -507,12 +504,8 @@ class Archive:
         status: int | None = None,
         body: bytes | None = None,
         content_type: str | None = None,
-        forget: bool = False,
     ) -> None:
-        """Record a page that could not be fetched or processed, with its bytes if any.
-
-        `forget`: drop its validators too (`forget_validators`), in the same transaction.
-        """
+        """Record a page that could not be fetched or processed, with its bytes if any."""
         with self.unit():
             capture = self._store_capture(body, content_type) if body is not None else None
             self.conn.execute(
@@ -520,8 +513,6 @@ class Archive:
                 " capture_sha256, at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
                 (run_id, source, url, stage, reason[:2000], status, capture, now()),
             )
-            if forget:
-                self.conn.execute("DELETE FROM validators WHERE url = ?", (url,))
 
     # raw captures ---------------------------------------------------------------------
     def _store_capture(self, body: bytes, content_type: str | None) -> str:

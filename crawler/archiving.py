@@ -95,18 +95,18 @@ class Archiver:
         self, item: PageItem, page: Page, run_id: int | None, index: TextIndex | None
     ) -> None:
         if not page.relevance.relevant:
-            self.archive.add_skipped(
-                run_id=run_id,
-                source=item.source,
-                url=item.url,
-                title=page.title,
-                reason="; ".join(page.relevance.reasons) or "not a work document",
-                score=page.relevance.score,
-                body=item.body,
-                content_type=item.content_type,
-                fetch=fetch_of(item),
-                link_text=item.link_text,
-            )
+            with self.archive.unit():  # the page and its validators, or neither
+                self.archive.add_skipped(
+                    run_id=run_id,
+                    source=item.source,
+                    url=item.url,
+                    title=page.title,
+                    reason="; ".join(page.relevance.reasons) or "not a work document",
+                    score=page.relevance.score,
+                    body=item.body,
+                    content_type=item.content_type,
+                )
+                self.archive.remember_validators(fetch_of(item), run_id, item.link_text)
             self.count("skipped")
             return
         sighting = replace(
@@ -140,17 +140,19 @@ class Archiver:
         self, item: PageItem | FailureItem, stage: str, reason: str, run_id: int | None
     ) -> None:
         """Record a page that could not be fetched or processed, with its bytes if any."""
-        self.archive.add_failure(
-            run_id=run_id,
-            source=item.source,
-            url=item.url,
-            stage=stage,
-            reason=reason,
-            status=item.status,
-            body=item.body if isinstance(item, PageItem) else None,
-            content_type=item.content_type if isinstance(item, PageItem) else None,
-            forget=isinstance(item, PageItem),  # download it whole next time, to try again
-        )
+        with self.archive.unit():  # the failure and forgetting the validators, or neither
+            self.archive.add_failure(
+                run_id=run_id,
+                source=item.source,
+                url=item.url,
+                stage=stage,
+                reason=reason,
+                status=item.status,
+                body=item.body if isinstance(item, PageItem) else None,
+                content_type=item.content_type if isinstance(item, PageItem) else None,
+            )
+            if isinstance(item, PageItem):  # download it whole next time, to try again
+                self.archive.forget_validators(item.url)
         self.count("failures")
 
 

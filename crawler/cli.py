@@ -126,15 +126,8 @@ def crawl(
     from crawler.runner import run_crawls
     from spiders.discover import DEFAULT_DEPTH, DiscoverSpider
     from spiders.profile_spider import spider_for
-    from spiders.profiles import load_profiles
 
-    urls = [t for t in targets if "://" in t]
-    names = [t for t in targets if "://" not in t]
-    for url in urls:
-        if urlsplit(url).scheme not in ("http", "https") or not urlsplit(url).hostname:
-            raise click.UsageError(f"not an http(s) URL: {url}")
-    if urls and names:
-        raise click.UsageError("give either profile names or URLs, not both")
+    urls, names = _split_targets(targets, private_network)
     if run_id is not None and len(names) != 1:
         raise click.UsageError("--run-id needs exactly one profile name")
     overrides: dict[str, Any] = {}
@@ -150,22 +143,43 @@ def crawl(
     else:
         if depth is not None:
             raise click.UsageError("--depth applies to ad-hoc URL crawls only")
-        if private_network:
-            raise click.UsageError(
-                "--private-network applies to ad-hoc URL crawls; a profile sets"
-                " `private_network = true` under [settings]"
-            )
-        profiles = load_profiles()
-        unknown = [n for n in names if n not in profiles]
-        if unknown:
-            raise click.UsageError(
-                f"no profile named {', '.join(unknown)} (known: {', '.join(profiles) or 'none'})"
-            )
-        spiders = [(spider_for(profiles[n]), {}) for n in (names or list(profiles))]
+        spiders = [(spider_for(profile), {}) for profile in _profiles_named(names)]
     result = run_crawls(spiders, _crawl_settings(ctx, db, **overrides), progress=not no_progress)
     _print_crawl_summary(result, db)
     if result.interrupted:
         sys.exit(1)
+
+
+def _split_targets(targets: tuple[str, ...], private_network: bool) -> tuple[list[str], list[str]]:
+    """The URLs and the profile names given (`crawl`, `seed`), checked: http(s) URLs only,
+    not both kinds, and `--private-network` only with URLs."""
+    urls = [t for t in targets if "://" in t]
+    names = [t for t in targets if "://" not in t]
+    for url in urls:
+        if urlsplit(url).scheme not in ("http", "https") or not urlsplit(url).hostname:
+            raise click.UsageError(f"not an http(s) URL: {url}")
+    if urls and names:
+        raise click.UsageError("give either profile names or URLs, not both")
+    if private_network and not urls:
+        raise click.UsageError(
+            "--private-network applies to ad-hoc URL crawls; a profile sets"
+            " `private_network = true` under [settings]"
+        )
+    return urls, names
+
+
+def _profiles_named(names: list[str]) -> list[Any]:
+    """The site profiles of `names` (all of them when none), or a usage error naming the
+    unknown ones."""
+    from spiders.profiles import load_profiles
+
+    profiles = load_profiles()
+    unknown = [n for n in names if n not in profiles]
+    if unknown:
+        raise click.UsageError(
+            f"no profile named {', '.join(unknown)} (known: {', '.join(profiles) or 'none'})"
+        )
+    return [profiles[n] for n in (names or list(profiles))]
 
 
 def _print_crawl_summary(result: Any, db: Path) -> None:
@@ -484,31 +498,12 @@ def seed(
     """Queue a distributed crawl: profiles by name, or URLs ad hoc (see `crawler worker`)."""
     from crawler.fleet.connect import connect
     from crawler.fleet.seed import profile_spec, seed, urls_spec
-    from spiders.profiles import load_profiles
 
-    urls = [t for t in targets if "://" in t]
-    names = [t for t in targets if "://" not in t]
-    if urls and names:
-        raise click.UsageError("give either profile names or URLs, not both")
-    for url in urls:
-        if urlsplit(url).scheme not in ("http", "https") or not urlsplit(url).hostname:
-            raise click.UsageError(f"not an http(s) URL: {url}")
-    specs = []
+    urls, names = _split_targets(targets, private_network)
     if urls:
-        specs.append(urls_spec(urls, depth, private_network=private_network))
+        specs = [urls_spec(urls, depth, private_network=private_network)]
     else:
-        if private_network:
-            raise click.UsageError(
-                "--private-network applies to ad-hoc URLs; a profile sets"
-                " `private_network = true` under [settings]"
-            )
-        profiles = load_profiles()
-        unknown = [n for n in names if n not in profiles]
-        if unknown:
-            raise click.UsageError(
-                f"no profile named {', '.join(unknown)} (known: {', '.join(profiles) or 'none'})"
-            )
-        specs = [profile_spec(profiles[n]) for n in names]
+        specs = [profile_spec(profile) for profile in _profiles_named(names)]
     client = connect(redis_url)
     for spec in specs:
         done = seed(client, spec, delay=delay, concurrency=concurrency)

@@ -3,7 +3,7 @@
 A downloader middleware. Requests a spider marks with ``meta["conditional"]`` (articles and
 attachments; list pages never are) get ``If-None-Match`` / ``If-Modified-Since`` from the
 validators the archive kept for their URL, and accept a 304 answer, which reaches the
-spider's callback (not its errback) as an empty response. For such a request
+spider's callback (not its errback) as an empty response. With a 304,
 ``meta["known_links"]`` lists the attachments last fetched from the page, so a spider can
 check them although it has no body to extract links from.
 
@@ -18,6 +18,7 @@ from collections.abc import Callable
 from scrapy import Request
 from scrapy.crawler import Crawler
 from scrapy.exceptions import NotConfigured
+from scrapy.http import Response
 
 logger = logging.getLogger(__name__)
 
@@ -71,4 +72,9 @@ class ConditionalRequestMiddleware:
             *request.meta.get("handle_httpstatus_list", []),
             304,
         ]
-        request.meta["known_links"] = self.links(request.url)
+
+    def process_response(self, request: Request, response: Response) -> Response:
+        # only a 304 needs them: the kept page's links are read (and parsed) then
+        if response.status == 304 and request.meta.get("conditional"):
+            request.meta["known_links"] = self.links(request.url)
+        return response

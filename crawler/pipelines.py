@@ -31,6 +31,7 @@ class ArchivePipeline:
         self.crawler = crawler
         self.command = command
         self.archive: Archive | None = None
+        self.archiver: Archiver | None = None
         self.run_id: int | None = run_id  # given: the scheduler opened the run and closes it
         self.unchanged = 0
 
@@ -52,6 +53,7 @@ class ArchivePipeline:
 
     def open_spider(self) -> None:
         self.archive = Archive(self.db_path)
+        self.archiver = Archiver(self.archive, self._count)
         if self.run_id is None:
             self.run_id = self.archive.start_run(self.source, self.command)
         logger.info("archiving into %s (run %s)", self.db_path, self.run_id)
@@ -75,9 +77,9 @@ class ArchivePipeline:
         self.archive = None
 
     def process_item(self, item: Any) -> Any:
-        assert self.archive is not None
+        assert self.archive is not None and self.archiver is not None
         if isinstance(item, FailureItem | PageItem | UnchangedItem):
-            Archiver(self.archive, self._count).archive_item(item, self.run_id)
+            self.archiver.archive_item(item, self.run_id)
         if isinstance(item, UnchangedItem):
             self.unchanged += 1
         if self.run_id is not None:

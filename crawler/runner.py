@@ -112,9 +112,9 @@ class _ArchiveGuard(logging.Filter):
         return False
 
     def item_error(self, failure: Failure, spider: Spider, **_: Any) -> None:
-        if unwritable(failure.value, self.db) is None:
+        if (found := unwritable(failure.value, self.db)) is None:
             return
-        self.error = self.error or unwritable(failure.value, self.db)
+        self.error = self.error or found
         crawler = spider.crawler
         if id(crawler) not in self.closing and crawler.engine is not None:
             self.closing.add(id(crawler))

@@ -28,10 +28,13 @@ def header(response: Response, name: str) -> str | None:
     return value.decode("latin-1") if value else None
 
 
-# requests dropped by the crawl's own rules (robots.txt, allowed domains, a fleet crawl's
-# max_pages: crawler/fleet/page_limit.py): not failures
-PAGE_LIMIT = "Crawl page limit reached"
-BY_POLICY = ("Forbidden by robots.txt", "Filtered offsite request", PAGE_LIMIT)
+# requests Scrapy drops by the crawl's own rules (robots.txt, allowed domains): not failures
+BY_POLICY = ("Forbidden by robots.txt", "Filtered offsite request")
+
+
+class DroppedByPolicy(IgnoreRequest):
+    """A request the crawl's own rules drop, not a failure (e.g. a fleet crawl's max_pages:
+    crawler/fleet/page_limit.py); raise a subclass."""
 
 
 class ArchiveSpider(scrapy.Spider):
@@ -115,7 +118,9 @@ class ArchiveSpider(scrapy.Spider):
                 reason=str(failure.value)[:500],
             )
             return
-        if failure.check(IgnoreRequest) and str(failure.value).startswith(BY_POLICY):
+        if failure.check(DroppedByPolicy) or (
+            failure.check(IgnoreRequest) and str(failure.value).startswith(BY_POLICY)
+        ):
             self.logger.debug("ignored %s: %s", request.url, failure.value)
             return
         yield FailureItem(

@@ -244,13 +244,10 @@ def differences(got: dict[str, Any], want: dict[str, Any]) -> dict[str, str]:
     return found
 
 
-def duplicate_skips(db: Path) -> int:
-    """Skipped rows recording a URL that an earlier row of the same bytes records already."""
-    conn = sqlite3.connect(f"{db.resolve().as_uri()}?mode=ro", uri=True)
+def query(db: Path, sql: str) -> list[tuple[Any, ...]]:
+    """The rows of one query on an archive file (opened and closed here)."""
+    conn = sqlite3.connect(db)
     try:
-        return conn.execute(
-            "SELECT coalesce(sum(n - 1), 0) FROM (SELECT count(*) AS n FROM skipped"
-            " GROUP BY url, capture_sha256)"
-        ).fetchone()[0]
+        return _rows(conn, sql)
     finally:
         conn.close()

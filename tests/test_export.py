@@ -367,10 +367,16 @@ def big_archive(path: Path, n: int) -> None:
             )
 
 
-@pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM])
-def test_a_killed_export_leaves_nothing(tmp_path: Path, signum: int) -> None:
-    db = tmp_path / "big.db"
+@pytest.fixture(scope="module")
+def big_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    db = tmp_path_factory.mktemp("big") / "big.db"
     big_archive(db, 20_000)
+    return db
+
+
+@pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM])
+def test_a_killed_export_leaves_nothing(tmp_path: Path, big_db: Path, signum: int) -> None:
+    db = big_db
     out = tmp_path / "out" / "corpus.jsonl"
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     proc = subprocess.Popen(
@@ -398,13 +404,6 @@ def snapshot(path: Path) -> dict[str, bytes] | bytes | None:
     if path.is_dir():
         return {str(p.relative_to(path)): p.read_bytes() for p in sorted(path.rglob("*"))}
     return path.read_bytes() if path.exists() else None
-
-
-@pytest.fixture(scope="module")
-def big_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    db = tmp_path_factory.mktemp("big") / "big.db"
-    big_archive(db, 20_000)
-    return db
 
 
 # (format, records written when killed, an earlier export at the destination)

@@ -7,7 +7,6 @@ nothing is requested outside the profile's scope.
 
 from __future__ import annotations
 
-import sqlite3
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -15,6 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from reliability import query
 
 from crawler import __version__
 from crawler.sample_site.faults import PERMANENT, REPORTS, TEXTS, TRUNCATED, FaultSite
@@ -44,11 +44,7 @@ class Crawled:
     done: subprocess.CompletedProcess
 
     def rows(self, sql: str) -> list[tuple]:
-        conn = sqlite3.connect(self.db)
-        try:
-            return conn.execute(sql).fetchall()
-        finally:
-            conn.close()
+        return query(self.db, sql)
 
 
 def title(name: str) -> str:

@@ -11,7 +11,6 @@ from __future__ import annotations
 import gzip
 import os
 import random
-import sqlite3
 import subprocess
 import sys
 import threading
@@ -21,6 +20,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
+from reliability import query
 from scrapy import Request
 from scrapy.http import HtmlResponse, Response
 from scrapy.utils.test import get_crawler
@@ -149,11 +149,7 @@ class Crawled:
     sizes: dict[str, int]  # bytes sent per path
 
     def rows(self, sql: str) -> list[tuple]:
-        conn = sqlite3.connect(self.db)
-        try:
-            return conn.execute(sql).fetchall()
-        finally:
-            conn.close()
+        return query(self.db, sql)
 
 
 @pytest.fixture(scope="module")

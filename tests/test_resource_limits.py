@@ -23,7 +23,15 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
-from reliability import content, crawl, differences, problems, write_profiles
+from reliability import (
+    content,
+    crawl,
+    crawl_command,
+    crawl_env,
+    differences,
+    problems,
+    write_profiles,
+)
 
 from crawler.sample_site.server import SampleSites
 
@@ -151,9 +159,7 @@ def test_read_only_archive_file_is_refused_and_left_unchanged(
     prefix = UNPRIVILEGED if os.geteuid() == 0 else []
     try:
         done = subprocess.run(
-            [*prefix, sys.executable, "-m", "crawler", "crawl", "--db", str(db), "--no-progress",
-             "--delay", "0"],
-            env={**os.environ, "CRAWLER_PROFILES": str(profiles)},
+            [*prefix, *crawl_command(db)], env=crawl_env(profiles),
             capture_output=True, text=True, timeout=300,
         )  # fmt: skip
     finally:

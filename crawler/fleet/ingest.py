@@ -237,15 +237,17 @@ class Ingester:
             raise  # the archive itself is unusable (locked, full): stop, the item stays queued
         except Exception as exc:  # a bad value in a well-formed item: record it, go on
             logger.exception("archiving %s failed", item.url)
-            self.archive.add_failure(
-                run_id=run_id,
-                source=item.source,
-                url=item.url,
-                stage="ingest",
-                reason=f"{type(exc).__name__}: {exc}",
-                body=item.body if isinstance(item, PageItem) else None,
-                forget=isinstance(item, PageItem),  # fetched whole next time, to try again
-            )
+            with self.archive.unit():
+                self.archive.add_failure(
+                    run_id=run_id,
+                    source=item.source,
+                    url=item.url,
+                    stage="ingest",
+                    reason=f"{type(exc).__name__}: {exc}",
+                    body=item.body if isinstance(item, PageItem) else None,
+                )
+                if isinstance(item, PageItem):  # fetched whole next time, to try again
+                    self.archive.forget_validators(item.url)
             self.counts["failures"] += 1
 
     def archived(self, url: str, run_id: int) -> bool:

@@ -6,7 +6,7 @@ many crawls and never closes for one, so each crawl's requests are counted in Re
 waited for its site's slot is counted only once it has one), counts each request about
 to be sent and drops those past the limit; `PageLimitCheck`, before the rate limit, drops
 a spent crawl's remaining requests at once instead of letting each wait for a slot. Drops
-are by policy (`spiders.base.BY_POLICY`), as a local crawl drops what is queued when it
+are by policy (`spiders.base.DroppedByPolicy`), as a local crawl drops what is queued when it
 closes. Retries count again, so a crawl sends at most `max_pages` requests.
 """
 
@@ -16,13 +16,12 @@ from typing import Any
 
 from scrapy import Request
 from scrapy.crawler import Crawler
-from scrapy.exceptions import IgnoreRequest
 
 from crawler.fleet.scheduler import CRAWL_META
-from spiders.base import PAGE_LIMIT
+from spiders.base import DroppedByPolicy
 
 
-class PageLimitReached(IgnoreRequest):
+class PageLimitReached(DroppedByPolicy):
     """A request of a crawl that has sent its `max_pages`."""
 
 
@@ -45,7 +44,7 @@ class _PageLimit:
 
 
 def refuse(request: Request, limit: int) -> PageLimitReached:
-    return PageLimitReached(f"{PAGE_LIMIT} ({limit} pages): {request.url}")
+    return PageLimitReached(f"Crawl page limit reached ({limit} pages): {request.url}")
 
 
 class PageLimitCheck(_PageLimit):

@@ -69,9 +69,10 @@ class LeasedQueue(PriorityQueue):
 
     def __init__(self, server: Any, spider: Any, key: str, serializer: Any = None) -> None:
         super().__init__(server, spider, key, serializer or request_codec)
+        self.keys = Keys(key.rsplit(":", 1)[0])
 
     def lease_key(self) -> str:
-        return Keys(self.key.rsplit(":", 1)[0]).leases(self.worker)
+        return self.keys.leases(self.worker)
 
     def pop(self, timeout: int = 0) -> Request | None:
         """The best request, leased to this worker (token in `meta['fleet_lease']`). An entry
@@ -107,13 +108,14 @@ class LeasedQueue(PriorityQueue):
         pipe.hdel(self.lease_key(), token)
         pipe.execute()
 
-    def ack(self, token: str) -> None:
-        """The leased request is finished."""
-        self.server.hdel(self.lease_key(), token)
+    def ack(self, *tokens: str) -> None:
+        """The leased requests are finished."""
+        if tokens:
+            self.server.hdel(self.lease_key(), *tokens)
 
     def give_back(self) -> int:
         """Put every request this worker still holds back in the queue (a clean stop)."""
-        return reap_worker(self.server, Keys(self.key.rsplit(":", 1)[0]), self.worker)
+        return reap_worker(self.server, self.keys, self.worker)
 
 
 def heartbeat(client: redis.Redis, keys: Keys, worker: str, timeout: float) -> None:

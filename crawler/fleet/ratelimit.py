@@ -79,19 +79,17 @@ class FleetRateLimiter:
         self.keys = keys
         self.worker = worker
         self.default = default
-        self.limits: dict[str, SiteLimit] = {}
 
     def limit(self, host: str) -> SiteLimit:
-        """The host's limit as seeded (re-read every time, so a new seed applies at once)."""
+        """The host's limit as seeded (read for each request, so a new seed applies at once)."""
         raw = self.client.hget(self.keys.sites, host)
         if raw is None:
             return self.default
         data = json.loads(raw)
         return SiteLimit(float(data["delay"]), int(data["concurrency"]))
 
-    def acquire(self, host: str, token: str) -> float:
+    def acquire(self, host: str, token: str, limit: SiteLimit) -> float:
         """0.0 when the request may start now (slot taken), else the seconds to wait."""
-        limit = self.limit(host)
         wait = self.client.eval(
             _ACQUIRE, 3, self.keys.rate(host), self.keys.busy(host), self.keys.held(self.worker),
             limit.delay, limit.concurrency, f"{self.worker} {token}", f"{host} {token}", SLOT_TTL,
@@ -130,7 +128,8 @@ class FleetRateLimitMiddleware:
         host = host_of(request.url)
         token = uuid.uuid4().hex
         async with self.turns.setdefault(host, asyncio.Lock()):
-            while (wait := self.limiter.acquire(host, token)) > 0:
+            limit = self.limiter.limit(host)  # once, not at every try
+            while (wait := self.limiter.acquire(host, token, limit)) > 0:
                 await asyncio.sleep(min(wait, MAX_WAIT))
         request.meta[SLOT_META] = (host, token)
 

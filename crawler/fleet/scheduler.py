@@ -100,10 +100,10 @@ class LeasedScheduler(Scheduler):
         if not self.leased:
             return
         inprogress = self._engine_slot().inprogress
-        for token, request in list(self.leased.items()):
-            if request not in inprogress:
-                self.queue.ack(token)
-                del self.leased[token]
+        done = [token for token, request in self.leased.items() if request not in inprogress]
+        self.queue.ack(*done)
+        for token in done:
+            del self.leased[token]
 
     def next_request(self) -> Request | None:
         self.settle()

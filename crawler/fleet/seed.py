@@ -24,7 +24,7 @@ from crawler.fleet.queue import LeasedQueue
 from crawler.fleet.scheduler import CrawlDupeFilter
 from spiders.discover import DEFAULT_DEPTH
 from spiders.fleet import FleetSpider, plan_for
-from spiders.profiles import Profile, profile_from_dict
+from spiders.profiles import Profile, SiteSettings, profile_from_dict
 
 
 @dataclass(frozen=True)
@@ -78,7 +78,7 @@ def site_limits(spec: dict[str, Any], delay: float | None, concurrency: int | No
         base = {"delay": profile.settings.delay, "concurrency": profile.settings.concurrency}
     else:
         hosts = {urlsplit(u).hostname for u in spec["urls"]}
-        base = {"delay": 1.0, "concurrency": 2}
+        base = {"delay": SiteSettings().delay, "concurrency": SiteSettings().concurrency}
     if delay is not None:
         base["delay"] = delay
     if concurrency is not None:
