@@ -13,16 +13,18 @@ Crawls are run by `crawler.supervise.Supervisor` (subprocess, time limit, run re
 from __future__ import annotations
 
 import argparse
+import contextlib
+import fcntl
 import logging
 import os
 import signal
 import sqlite3
 import sys
 import threading
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 from apscheduler.events import EVENT_JOB_MAX_INSTANCES, EVENT_JOB_MISSED, JobExecutionEvent
 from apscheduler.executors.pool import ThreadPoolExecutor
@@ -171,6 +173,39 @@ def next_runs(db: str | Path) -> dict[str, datetime | None]:
     }
 
 
+def lock_path(db: str | Path) -> Path:
+    """The lock a running scheduler holds: `data/archive.db` → `data/locks/scheduler.lock`."""
+    return Path(db).resolve().parent / "locks" / "scheduler.lock"
+
+
+def hold_lock(db: str | Path) -> IO[str] | None:
+    """Lock the archive's scheduler lock (held while the file stays open); None when another
+    scheduler holds it."""
+    path = lock_path(db)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handle = open(path, "a+")  # noqa: SIM115 (held while the scheduler runs)
+    try:
+        fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        handle.close()
+        return None
+    handle.truncate(0)
+    handle.write(f"{os.getpid()}\n")
+    handle.flush()
+    return handle
+
+
+def scheduler_running(db: str | Path) -> bool:
+    """Whether a scheduler (`crawler schedule`, not `--once`) is running on this archive."""
+    if not lock_path(db).exists():
+        return False
+    held = hold_lock(db)
+    if held is None:
+        return True
+    held.close()
+    return False
+
+
 def _on_skipped(event: JobExecutionEvent) -> None:
     source = event.job_id[len(JOB_PREFIX) :]
     if event.code == EVENT_JOB_MAX_INSTANCES:
@@ -203,7 +238,8 @@ def serve(
 
 
 def run_once(profiles: dict[str, Profile], supervisor: Supervisor, stop: threading.Event) -> int:
-    """Crawl every source once, one after the other; 0 when every crawl finished."""
+    """Crawl every source once, one after the other; 0 when every crawl finished with exit
+    status 0 (a crawl that could fetch nothing exits 1)."""
     outcomes = []
 
     def crawl_all() -> None:
@@ -219,12 +255,13 @@ def run_once(profiles: dict[str, Profile], supervisor: Supervisor, stop: threadi
         if stop.wait(0.5):
             supervisor.stop_all()
             worker.join()
-    ok = len(outcomes) == len(profiles) and all(o and o.status == "finished" for o in outcomes)
+    ok = len(outcomes) == len(profiles) and all(
+        o and o.status == "finished" and o.exit_code == 0 for o in outcomes
+    )
     return 0 if ok else 1
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    global _supervisor, _redis_url
     parser = argparse.ArgumentParser(prog="scheduler.py", description=__doc__.splitlines()[0])
     parser.add_argument("--once", action="store_true", help="crawl every source once and exit")
     parser.add_argument(
@@ -248,8 +285,34 @@ def main(argv: Sequence[str] | None = None) -> int:
         help=f"seconds a stopped crawl gets to close cleanly (default {STOP_GRACE:.0f})",
     )
     args = parser.parse_args(argv)
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s: %(message)s")
     logging.getLogger("apscheduler.executors").setLevel(logging.WARNING)
+    with _progress_on_stderr():
+        return _main(args)
+
+
+@contextlib.contextmanager
+def _progress_on_stderr() -> Iterator[None]:
+    """The scheduler's own lines (jobs, crawls started and ended) on stderr at any verbosity:
+    they are what a person running it watches."""
+    handler = logging.StreamHandler()
+    handler.setFormatter(logging.Formatter("%(asctime)s %(name)s: %(message)s"))
+    loggers = [logging.getLogger(name) for name in ("scheduler", "crawler.supervise")]
+    saved = [(log.level, log.propagate) for log in loggers]
+    for log in loggers:
+        log.setLevel(logging.INFO)
+        log.addHandler(handler)
+        log.propagate = False
+    try:
+        yield
+    finally:
+        for log, (level, propagate) in zip(loggers, saved, strict=True):
+            log.removeHandler(handler)
+            log.setLevel(level)
+            log.propagate = propagate
+
+
+def _main(args: argparse.Namespace) -> int:
+    global _supervisor, _redis_url
     try:
         profiles = load_profiles()
     except CrawlerError as exc:
@@ -280,7 +343,12 @@ def main(argv: Sequence[str] | None = None) -> int:
             return 0 if all(seed_source(name, args.redis) for name in profiles) else 1
         if args.once:
             return run_once(profiles, _supervisor, stop)
-        serve(profiles, args.db, _supervisor, stop)
+        lock = hold_lock(args.db)
+        if lock is None:
+            print(f"scheduler: another scheduler is running on {args.db}", file=sys.stderr)
+            return 2
+        with lock:
+            serve(profiles, args.db, _supervisor, stop)
         return 0
     finally:
         _supervisor = None

@@ -7,9 +7,9 @@ change the archive, while a crawl goes on writing to it (WAL).
 
 from __future__ import annotations
 
-import contextlib
 import json
 import signal
+import socket
 import sqlite3
 import subprocess
 import sys
@@ -18,7 +18,7 @@ from pathlib import Path
 
 import yaml
 
-from crawler.errors import ArchiveError
+from crawler.errors import ArchiveError, ServeError
 
 METADATA = Path(__file__).resolve().parent / "metadata.yml"
 TEMPLATES = Path(__file__).resolve().parent / "templates"
@@ -87,25 +87,51 @@ def upgrade(db: Path) -> None:
         Archive(db).close()
 
 
+def check_port(host: str, port: int) -> None:
+    """Refuse at once a port that is taken (Datasette would say so only after starting)."""
+    try:
+        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    except socket.gaierror as exc:
+        raise ServeError(f"cannot serve on {host}: {exc.strerror}") from None
+    family, kind, proto, _, address = infos[0]
+    with socket.socket(family, kind, proto) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind(address)
+        except OSError as exc:
+            raise ServeError(
+                f"cannot serve on {host}:{port}: {exc.strerror} (choose another with --port)"
+            ) from None
+
+
 def serve_archive(db: Path, *, host: str = "127.0.0.1", port: int = 8001) -> None:
     """Serve until interrupted."""
     if not db.exists():
         raise ArchiveError(f"{db}: no archive here (run `crawler demo` or `crawler crawl`)")
     upgrade(db)
+    check_port(host, port)
     print(f"Datasette on http://{host}:{port}/ (Ctrl-C to stop)", file=sys.stderr)
     with tempfile.TemporaryDirectory() as tmp:
         metadata = Path(tmp) / "metadata.json"
         metadata.write_text(json.dumps(metadata_for(db), ensure_ascii=False), "utf-8")
         child = subprocess.Popen(datasette_args(db, metadata, host=host, port=port))
-        previous = signal.signal(signal.SIGTERM, lambda *_: child.terminate())
+        stopped: list[int] = []
+
+        def stop(signum: int, frame: object) -> None:
+            stopped.append(signum)
+            child.terminate()
+
+        previous = {s: signal.signal(s, stop) for s in (signal.SIGINT, signal.SIGTERM)}
         try:
-            with contextlib.suppress(KeyboardInterrupt):
-                child.wait()
+            code = child.wait()
         finally:  # stopping `crawler serve` stops Datasette too
-            signal.signal(signal.SIGTERM, previous)
+            for s, handler in previous.items():
+                signal.signal(s, handler)
             if child.poll() is None:
                 child.terminate()
                 try:
                     child.wait(timeout=10)
                 except subprocess.TimeoutExpired:
                     child.kill()
+    if code != 0 and not stopped:
+        raise ServeError(f"Datasette stopped with exit status {code}")

@@ -729,12 +729,21 @@ class Archive:
         """Close a run from outside the crawl (the scheduler): status, exit code, and the counts
         from the tables, so a crawl that was killed is still accounted for."""
         counts = {**self.run_counts(run_id), **self.incremental_counts(run_id)}
+        # a crawl killed before it noted its progress: the pages the tables show it fetched
+        answered = self.conn.execute(
+            "SELECT count(*) FROM failures WHERE run_id = ? AND status IS NOT NULL", (run_id,)
+        ).fetchone()[0]
+        fetched = (
+            counts["sightings_added"] + counts["pages_skipped"] + counts["pages_unchanged"]
+            + answered
+        )  # fmt: skip
         with self.unit():
             self.conn.execute(
                 "UPDATE crawl_runs SET finished = ?, status = ?, exit_code = ?,"
+                " pages_fetched = coalesce(pages_fetched, ?),"
                 " pages_unchanged = ?, revisions = ?, documents_new = ?, sightings_added = ?,"
                 " pages_skipped = ?, failures = ? WHERE id = ?",
-                (now(), status, exit_code, counts["pages_unchanged"], counts["revisions"],
+                (now(), status, exit_code, fetched, counts["pages_unchanged"], counts["revisions"],
                  counts["documents_new"], counts["sightings_added"], counts["pages_skipped"],
                  counts["failures"], run_id),
             )  # fmt: skip
@@ -755,6 +764,14 @@ class Archive:
                 (now(), source, command_prefix),
             )
         return cur.rowcount
+
+    def documents_by_source(self) -> dict[str, int]:
+        """How many distinct documents each source has been seen with."""
+        return dict(
+            self.conn.execute(
+                "SELECT source, count(DISTINCT document_id) FROM sightings GROUP BY source"
+            ).fetchall()
+        )
 
     def last_runs(self) -> dict[str, dict[str, Any]]:
         """The latest `crawl_runs` row of each source."""

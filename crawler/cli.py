@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import json
-import logging
 import os
+import re
 import sys
 from pathlib import Path
 from typing import Any
@@ -14,9 +14,10 @@ import click
 
 from crawler import __version__
 from crawler.errors import CrawlerError
+from crawler.interrupt import Interrupted, exit_code, interruptible
+from crawler.logs import configure as configure_logs
 
 DEFAULT_DB = "data/archive.db"
-QUIET_LOGGERS = ("scrapy.downloadermiddlewares.retry",)
 
 
 def default_db() -> str:
@@ -24,23 +25,40 @@ def default_db() -> str:
     return os.environ.get("CRAWLER_DB") or DEFAULT_DB
 
 
+def _check_db(ctx: click.Context, param: click.Parameter, value: Path) -> Path:
+    """The archive path, refused when its folder is missing: a mistyped path is not
+    created (only the default `data/` folder is, on first use)."""
+    if value.is_dir():
+        raise click.BadParameter(f"{value} is a folder, not an archive file", param=param)
+    folder = value.parent
+    if value != Path(DEFAULT_DB) and not folder.is_dir():
+        raise click.BadParameter(f"no folder {folder} (create it first)", param=param)
+    return value
+
+
 db_option = click.option(
     "--db",
-    type=click.Path(dir_okay=False, path_type=Path),
+    type=click.Path(dir_okay=True, path_type=Path),
     default=default_db,
+    callback=_check_db,
     show_default="$CRAWLER_DB or data/archive.db",
-    help="Archive file (SQLite).",
+    help="Archive file (SQLite); its folder must exist (data/ is created).",
 )
 
 
 class Group(click.Group):
-    """Turns the project's errors into one line on stderr and exit status 1."""
+    """Turns the project's errors into one line on stderr and exit status 1, and SIGINT or
+    SIGTERM into "stopping…" and exit status 130 or 143 (crawler/interrupt.py)."""
 
     def invoke(self, ctx: click.Context) -> Any:
         try:
-            return super().invoke(ctx)
+            with interruptible():
+                return super().invoke(ctx)
         except CrawlerError as exc:
             raise click.ClickException(str(exc)) from None
+        except Interrupted as exc:
+            click.echo("interrupted", err=True)
+            sys.exit(exc.exit_code)
         except KeyboardInterrupt:
             click.echo("interrupted", err=True)
             sys.exit(130)
@@ -53,14 +71,7 @@ class Group(click.Group):
 def cli(ctx: click.Context, verbose: int) -> None:
     """Crawl, clean and archive Chinese health-bureau work documents."""
     ctx.ensure_object(dict)
-    level = ["WARNING", "INFO", "DEBUG"][min(verbose, 2)]
-    ctx.obj["log_level"] = level
-    handler = logging.StreamHandler()
-    handler.setLevel(level)
-    handler.setFormatter(logging.Formatter("%(levelname)s %(name)s: %(message)s"))
-    logging.basicConfig(level=level, handlers=[handler])
-    if not verbose:  # fetch failures are counted in the summary and kept in the archive
-        handler.addFilter(lambda record: not record.name.startswith(QUIET_LOGGERS))
+    ctx.obj["log_level"] = configure_logs(verbose)
 
 
 def _crawl_settings(ctx: click.Context, db: Path, **overrides: Any) -> Any:
@@ -82,12 +93,20 @@ def _crawl_settings(ctx: click.Context, db: Path, **overrides: Any) -> Any:
 @cli.command()
 @db_option
 @click.option("--keep-serving", is_flag=True, help="Keep the sample sites up after the crawl.")
+@click.option(
+    "--site-delay",
+    type=click.FloatRange(0),
+    default=0.0,
+    hidden=True,
+    help="Seconds each sample page takes to answer (a slow demo, to try Ctrl-C on).",
+)
 @click.pass_context
-def demo(ctx: click.Context, db: Path, keep_serving: bool) -> None:
+def demo(ctx: click.Context, db: Path, keep_serving: bool, site_delay: float) -> None:
     """Serve the bundled sample sites on 127.0.0.1, crawl them, and summarise the archive."""
     from crawler.demo import run_demo
 
-    run_demo(db, settings=_crawl_settings(ctx, db), keep_serving=keep_serving)
+    settings = _crawl_settings(ctx, db)
+    run_demo(db, settings=settings, keep_serving=keep_serving, site_delay=site_delay)
 
 
 @cli.command()
@@ -139,6 +158,7 @@ def crawl(
     if urls:
         overrides["DEPTH_LIMIT"] = depth or DEFAULT_DEPTH
         overrides["PRIVATE_NETWORK_ALLOWED"] = private_network
+        overrides["PRIVATE_NETWORK_HINT"] = "`crawler crawl --private-network` allows it"
         spiders.append((DiscoverSpider, {"urls": urls}))
     else:
         if depth is not None:
@@ -146,8 +166,12 @@ def crawl(
         spiders = [(spider_for(profile), {}) for profile in _profiles_named(names)]
     result = run_crawls(spiders, _crawl_settings(ctx, db, **overrides), progress=not no_progress)
     _print_crawl_summary(result, db)
+    if result.signum is not None:
+        sys.exit(exit_code(result.signum))
     if result.interrupted:
         sys.exit(1)
+    if result.total("response_received_count") == result.total("robotstxt/response_count"):
+        raise click.ClickException(_nothing_fetched(result, db))
 
 
 def _split_targets(targets: tuple[str, ...], private_network: bool) -> tuple[list[str], list[str]]:
@@ -182,11 +206,38 @@ def _profiles_named(names: list[str]) -> list[Any]:
     return [profiles[n] for n in (names or list(profiles))]
 
 
+def _nothing_fetched(result: Any, db: Path) -> str:
+    """Why a crawl fetched no page at all, from the failures it recorded, in one line."""
+    from archive.store import Archive
+
+    runs = [int(s["archive/run_id"]) for s in result.stats if s.get("archive/run_id")]
+    rows: list[Any] = []
+    if runs:
+        with Archive(db) as archive:
+            marks = ", ".join("?" for _ in runs)
+            rows = archive.conn.execute(
+                f"SELECT url, reason FROM failures WHERE run_id IN ({marks}) ORDER BY id", runs
+            ).fetchall()
+    if rows:
+        url, reason = rows[0]
+        more = f" (and {len(rows) - 1} more failures)" if len(rows) > 1 else ""
+        return f"nothing fetched: {url}: {_short_reason(reason)}{more}"
+    if result.total("robotstxt/forbidden"):
+        return "nothing fetched: robots.txt forbids the start pages"
+    return "nothing fetched"
+
+
+def _short_reason(reason: str) -> str:
+    """A failure's reason without the exception's class name (`DNSLookupError: …`)."""
+    return re.sub(r"^[A-Z]\w*(Error|Exception|Refused|Timeout): ", "", reason)
+
+
 def _print_crawl_summary(result: Any, db: Path) -> None:
     pages = result.total("response_received_count")
     rate = pages / result.seconds if result.seconds else 0.0
+    stopped = "interrupted: " if result.signum is not None else ""
     click.echo(
-        f"fetched {pages} pages in {result.seconds:.1f}s ({rate:.1f} pages/s): "
+        f"{stopped}fetched {pages} pages in {result.seconds:.1f}s ({rate:.1f} pages/s): "
         f"{result.total('archive/documents_new')} new documents, "
         f"{result.total('archive/duplicates')} duplicates folded, "
         f"{result.total('archive/skipped')} pages skipped as not work documents, "
@@ -195,12 +246,16 @@ def _print_crawl_summary(result: Any, db: Path) -> None:
     click.echo(f"archive: {db}")
 
 
+JSON_FLAGS = ("is_template", "relevant", "spun", "truncated")  # 0/1 in the archive
+
+
 @cli.command()
 @click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path))
 @click.option("--url", help="The URL the file came from (helps dates and titles).")
 @click.option("--json", "as_json", is_flag=True, help="One JSON object per file.")
 def clean(files: tuple[Path, ...], url: str | None, as_json: bool) -> None:
-    """Decode, extract, clean and describe saved pages or attachments (.html, .txt, .docx)."""
+    """Decode, extract, clean and describe saved pages or attachments (.html, .txt, .docx,
+    .doc, .wps, .pdf)."""
     from crawler.errors import StageError
     from crawler.process import process
 
@@ -219,15 +274,15 @@ def clean(files: tuple[Path, ...], url: str | None, as_json: bool) -> None:
             failed += 1
             continue
         if as_json:
+            fields = page.fields()
             record = {
                 "path": str(path),
                 "title": page.title,
                 "text": page.text,
                 "encoding": page.encoding,
                 "encoding_source": page.encoding_source,
-                **{k: v for k, v in page.fields().items() if k != "title"},
-                "is_template": page.description.is_template,
-                "relevant": page.relevance.relevant,
+                **{k: v for k, v in fields.items() if k != "title"},
+                **{k: bool(fields[k]) for k in JSON_FLAGS},
                 "relevance_score": page.relevance.score,
                 "relevance_reasons": list(page.relevance.reasons),
             }
@@ -337,30 +392,48 @@ def dedup(db: Path, rebuild: bool, no_progress: bool) -> None:
 @cli.command()
 @db_option
 def sources(db: Path) -> None:
-    """List the site profiles: schedule, next run, and the last run's result."""
-    from scheduler import next_runs
+    """List the sources: every site profile (schedule, next run) and every source the
+    archive has runs or documents of, with its last run's result."""
+    from datetime import UTC, datetime
+
+    from scheduler import next_runs, scheduler_running
     from spiders.profiles import load_profiles, profiles_dir
 
     profiles = load_profiles()
-    if not profiles:
-        click.echo(f"no profiles in {profiles_dir()}")
-        return
     last: dict[str, dict[str, Any]] = {}
+    documents: dict[str, int] = {}
     if db.exists():
         from archive.store import Archive
 
         with Archive(db) as archive:
             last = archive.last_runs()
+            documents = archive.documents_by_source()
+    names = [*profiles, *sorted((set(last) | set(documents)) - set(profiles))]
+    if not names:
+        click.echo(f"no profiles in {profiles_dir()} and no sources in {db}")
+        return
     upcoming = next_runs(db)
-    width = max(len(n) for n in profiles)
+    running = scheduler_running(db)
+    now = datetime.now(UTC)
+    width = max(len(n) for n in names)
     click.echo(f"{'source':<{width}}  {'schedule':<12}  {'next run (UTC)':<19}  last run")
-    for name, p in profiles.items():
-        when = upcoming.get(name)
-        next_run = when.strftime("%Y-%m-%d %H:%M:%S") if when else "not scheduled"
-        click.echo(
-            f"{name:<{width}}  {p.schedule.text:<12}  {next_run:<19}  {_run_line(last.get(name))}"
-        )
-        click.echo(f"{'':<{width}}  {p.title or ''}  {p.start_urls[0]}")
+    for name in names:
+        profile = profiles.get(name)
+        schedule = profile.schedule.text if profile else "no profile"
+        when = upcoming.get(name) if profile else None
+        if profile is None:
+            next_run = "-"
+        elif when is None:
+            next_run = "not scheduled"
+        elif when <= now:  # the job store keeps the time a stopped scheduler left
+            next_run = "due now" if running else "at scheduler start"
+        else:
+            next_run = when.strftime("%Y-%m-%d %H:%M:%S")
+        click.echo(f"{name:<{width}}  {schedule:<12}  {next_run:<19}  {_run_line(last.get(name))}")
+        where = f"{profile.title or ''}  {profile.start_urls[0]}" if profile else ""
+        kept = f"{documents[name]} documents in the archive" if name in documents else ""
+        if detail := "  ".join(part for part in (where, kept) if part):
+            click.echo(f"{'':<{width}}  {detail}")
 
 
 def _run_line(run: dict[str, Any] | None) -> str:
@@ -413,8 +486,6 @@ def export(
     **filters: Any,
 ) -> None:  # fmt: skip
     """Export cleaned documents as a JSONL, TXT or Parquet corpus (archive/export.py)."""
-    import signal
-
     from archive.export import Filters, Options
     from archive.export import export as run
     from crawler.vocabulary import DOC_TYPES, PERIODS
@@ -437,12 +508,7 @@ def export(
         if not no_progress:
             click.echo(f"\rexporting: {done}/{total} documents", err=True, nl=done == total)
 
-    # SIGTERM unwinds like Ctrl-C, so the temporary output is removed
-    previous = signal.signal(signal.SIGTERM, signal.default_int_handler)
-    try:
-        result = run(db, options, progress=progress)
-    finally:
-        signal.signal(signal.SIGTERM, previous)
+    result = run(db, options, progress=progress)  # SIGTERM unwinds like Ctrl-C (Group)
     click.echo(f"{result.records} records -> {result.out} (manifest {result.manifest.name})")
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 import tomllib
 from pathlib import Path
 from typing import Any
@@ -11,6 +10,7 @@ import click
 from scrapy.settings import Settings
 
 from archive.store import Archive
+from crawler.interrupt import Interrupted, serve_until_interrupted
 from crawler.runner import run_crawls
 from crawler.sample_site.server import SampleSites
 from spiders.profile_spider import spider_for
@@ -32,16 +32,20 @@ def demo_profiles(urls: dict[str, str], folder: Path = DEMO_PROFILES) -> list[Pr
     return profiles
 
 
-def run_demo(db: Path, *, settings: Settings, keep_serving: bool = False) -> dict[str, Any]:
+def run_demo(
+    db: Path, *, settings: Settings, keep_serving: bool = False, site_delay: float = 0.0
+) -> dict[str, Any]:
     """Crawl every sample site into `db`, print a summary; return the archive figures."""
     settings.set("ROBOTSTXT_OBEY", True, priority="cmdline")
-    with SampleSites() as sites:
+    with SampleSites(delay=site_delay) as sites:
         click.echo("serving the sample sites:", err=True)
         for name, url in sites.urls.items():
             click.echo(f"  {name:<8} {url}", err=True)
         profiles = demo_profiles(sites.urls)
         before = _documents(db)
         result = run_crawls([(spider_for(p), {}) for p in profiles], settings)
+        if result.signum is not None:
+            raise Interrupted(result.signum)
         with Archive(db) as archive:
             figures = archive.stats()
         pages = result.total("response_received_count")
@@ -63,10 +67,9 @@ def run_demo(db: Path, *, settings: Settings, keep_serving: bool = False) -> dic
         if keep_serving:
             click.echo("sample sites still up; Ctrl-C to stop", err=True)
             try:
-                while True:
-                    time.sleep(3600)
-            except KeyboardInterrupt:
-                pass
+                serve_until_interrupted()
+            except KeyboardInterrupt:  # Ctrl-C or SIGTERM (crawler/interrupt.py)
+                click.echo("sample sites stopped", err=True)
     return figures
 
 

@@ -35,6 +35,10 @@ class ArchiveUnwritable(ArchiveError):
     """SQLite refused a write for good: the disk is full, the file is read-only, I/O failed."""
 
 
+class ServeError(CrawlerError):
+    """Datasette cannot be started or stopped on its own."""
+
+
 class StageError(CrawlerError):
     """A processing stage failed on one page; `stage` names it for the failures table."""
 

@@ -23,6 +23,8 @@ from scrapy.exceptions import IgnoreRequest
 from scrapy.utils.defer import maybe_deferred_to_future
 
 SETTING = "PRIVATE_NETWORK_ALLOWED"
+HINT_SETTING = "PRIVATE_NETWORK_HINT"  # how the user at hand allows private networks
+PROFILE_HINT = "a profile allows it with `private_network = true` under [settings]"
 META = "private_network"
 Address = ipaddress.IPv4Address | ipaddress.IPv6Address
 
@@ -46,23 +48,22 @@ def literal_address(host: str) -> Address | None:
         return None
 
 
-def refusal(host: str, address: Address) -> str:
-    return (
-        f"refused {host}: {address} is not a public address (a profile may allow private"
-        " networks with `private_network = true` under [settings])"
-    )
+def refusal(host: str, address: Address, hint: str = PROFILE_HINT) -> str:
+    return f"refused {host}: {address} is not a public address ({hint})"
 
 
 class PrivateNetworkGuard:
     """Downloader middleware: raise `PrivateAddressRefused` for a non-public destination."""
 
-    def __init__(self, allowed: bool) -> None:
+    def __init__(self, allowed: bool, hint: str = PROFILE_HINT) -> None:
         self.allowed = allowed
+        self.hint = hint
         self.opted_in: set[str] = set()  # host:port a request's own opt-in allowed
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> PrivateNetworkGuard:
-        return cls(crawler.settings.getbool(SETTING))
+        settings = crawler.settings
+        return cls(settings.getbool(SETTING), settings.get(HINT_SETTING) or PROFILE_HINT)
 
     async def process_request(self, request: Request) -> None:
         if self.allowed:
@@ -84,5 +85,5 @@ class PrivateNetworkGuard:
                 return None
             address = ipaddress.ip_address(resolved)
         if not is_public(address):
-            raise PrivateAddressRefused(refusal(host, address))
+            raise PrivateAddressRefused(refusal(host, address, self.hint))
         return None

@@ -11,9 +11,12 @@ from scrapy.exceptions import NotConfigured
 
 from archive.store import Archive
 from crawler.archiving import Archiver
+from crawler.crawl_stop import crawl_cut_short
 from crawler.items import FailureItem, PageItem, UnchangedItem
 
 logger = logging.getLogger(__name__)
+
+STATUS = {None: "finished", "finished": "finished", "shutdown": "interrupted"}
 
 
 class ArchivePipeline:
@@ -44,6 +47,7 @@ class ArchivePipeline:
         pipeline = cls(settings["ARCHIVE_DB"], crawler, settings.get("ARCHIVE_COMMAND"), run_id)
         # the run is closed on spider_closed, the first moment the finish reason is known
         crawler.signals.connect(pipeline.spider_closed, signal=signals.spider_closed)
+        crawler.signals.connect(pipeline.cut_short, signal=crawl_cut_short)
         return pipeline
 
     @property
@@ -56,14 +60,21 @@ class ArchivePipeline:
         self.archiver = Archiver(self.archive, self._count)
         if self.run_id is None:
             self.run_id = self.archive.start_run(self.source, self.command)
+        if self.crawler.stats:
+            self.crawler.stats.set_value("archive/run_id", self.run_id)
         logger.info("archiving into %s (run %s)", self.db_path, self.run_id)
 
+    def cut_short(self) -> None:
+        """The crawl is being stopped where it is (a second Ctrl-C): close the run now."""
+        self.spider_closed("shutdown")
+
     def spider_closed(self, reason: str | None = None) -> None:
-        """Close the run: 'finished', or Scrapy's reason for stopping early ('shutdown', …)."""
+        """Close the run: 'finished', 'interrupted' (SIGINT or SIGTERM: Scrapy's 'shutdown'),
+        or Scrapy's reason for stopping early."""
         if self.archive is None or self.run_id is None:
             return
         stats = self.crawler.stats
-        status = "finished" if reason in ("finished", None) else str(reason)
+        status = STATUS.get(reason, str(reason))
         fetched = stats.get_value("response_received_count", 0) if stats else 0
         counts = self.archive.finish_run(
             self.run_id, status, pages_fetched=fetched, pages_unchanged=self.unchanged

@@ -16,6 +16,7 @@ from scrapy.utils.defer import deferred_from_coro
 from twisted.python.failure import Failure
 
 from archive.store import unwritable
+from crawler.crawl_stop import CrawlStopper
 from crawler.errors import ArchiveUnwritable
 
 PROGRESS_KEYS = (
@@ -44,6 +45,7 @@ class CrawlResult:
 
     seconds: float
     stats: list[dict[str, Any]] = field(default_factory=list)
+    signum: int | None = None  # the signal that stopped the crawls, if one did
 
     def total(self, key: str) -> int:
         return sum(int(s.get(key) or 0) for s in self.stats)
@@ -60,29 +62,36 @@ def run_crawls(
     progress: bool = True,
     progress_keys: tuple[tuple[str, str], ...] = PROGRESS_KEYS,
 ) -> CrawlResult:
-    """Crawl every (spider class, spider kwargs) at once; block until all are done."""
+    """Crawl every (spider class, spider kwargs) at once; block until all are done, or
+    until SIGINT or SIGTERM stopped them (`CrawlResult.signum`)."""
+    spiders = list(spiders)
     process = CrawlerProcess(settings)
-    crawlers: list[Crawler] = []
-    for spidercls, kwargs in spiders:
-        crawler = process.create_crawler(spidercls)
-        crawlers.append(crawler)
-        process.crawl(crawler, **kwargs)
-    reporter = _Progress(crawlers, keys=progress_keys) if progress else None
-    guard = _ArchiveGuard(crawlers, settings.get("ARCHIVE_DB"))
-    started = time.monotonic()
-    if reporter:
-        reporter.start()
+    crawlers = [process.create_crawler(spidercls) for spidercls, _ in spiders]
+    stopper = CrawlStopper(crawlers)
+    stopper.install()  # before the crawls open their runs: a signal now still closes them
     try:
-        with guard:
-            process.start()
-    finally:
+        for crawler, (_, kwargs) in zip(crawlers, spiders, strict=True):
+            process.crawl(crawler, **kwargs)
+        stopper.wake_reactor()
+        reporter = _Progress(crawlers, keys=progress_keys) if progress else None
+        guard = _ArchiveGuard(crawlers, settings.get("ARCHIVE_DB"))
+        started = time.monotonic()
         if reporter:
-            reporter.stop()
+            reporter.start()
+        try:
+            with guard:
+                process.start(install_signal_handlers=False)
+        finally:
+            if reporter:
+                reporter.stop()
+    finally:
+        stopper.uninstall()
     if guard.error is not None:  # one clear line from the CLI, and a non-zero exit
         raise guard.error
     return CrawlResult(
         seconds=time.monotonic() - started,
         stats=[dict(c.stats.get_stats()) if c.stats else {} for c in crawlers],
+        signum=stopper.signum,
     )
 
 
@@ -147,6 +156,7 @@ class _Progress:
         self.tty = sys.stderr.isatty()
         self.interval = interval if self.tty else 5.0
         self.loop: Any = None
+        self.last = self.line()  # nothing yet
 
     def line(self) -> str:
         totals = dict.fromkeys((label for _, label in self.keys), 0)
@@ -157,10 +167,12 @@ class _Progress:
         return " · ".join(f"{label} {n}" for label, n in totals.items())
 
     def tick(self) -> None:
+        line = self.line()
         if self.tty:
-            sys.stderr.write("\r\033[K" + self.line())
-        else:
-            sys.stderr.write(self.line() + "\n")
+            sys.stderr.write("\r\033[K" + line)
+        elif line != self.last:  # a log: a line when something happened
+            sys.stderr.write(line + "\n")
+        self.last = line
         sys.stderr.flush()
 
     def start(self) -> None:

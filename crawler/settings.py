@@ -55,7 +55,15 @@ ARCHIVE_DB = os.environ.get("CRAWLER_DB", "data/archive.db")
 ITEM_PIPELINES = {"crawler.pipelines.ArchivePipeline": 300}
 
 COOKIES_ENABLED = False
+# no server in a crawl that takes commands: Scrapy's telnet console and its remote-control
+# HTTP server (Scrapy 2.19 and later: it runs Python code sent to it) are both off, and
+# their extensions removed too (tests/test_security.py)
 TELNETCONSOLE_ENABLED = False
+REMOTE_CONTROL_ENABLED = False
+EXTENSIONS = {
+    "scrapy.extensions.telnet.TelnetConsole": None,
+    "scrapy.extensions.remote_control.RemoteControl": None,
+}
 LOG_LEVEL = "INFO"
 LOG_INSTALL_ROOT_HANDLER = True
 FEED_EXPORT_ENCODING = "utf-8"

@@ -110,7 +110,7 @@ class ArchiveSpider(scrapy.Spider):
             )
             return
         if failure.check(PrivateAddressRefused):  # recorded: a page led somewhere refused
-            self.logger.warning("%s", failure.value)
+            self.logger.info("%s", failure.value)
             yield FailureItem(
                 url=request.url,
                 source=self.source_of(request.url),

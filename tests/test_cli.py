@@ -4,16 +4,22 @@ from __future__ import annotations
 
 import io
 import json
+import os
+import sqlite3
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import docx
 import pytest
 from click.testing import CliRunner
 
+import scheduler
+from archive.store import Archive, Sighting
 from crawler.cli import cli
 from crawler.sample_site import SITES_DIR
+from spiders.profiles import load_profiles
 
 ROOT = Path(__file__).resolve().parents[1]
 REPORT_PAGE = SITES_DIR / "bureau" / "gzzj" / "202401" / "t20240115_1234.html"
@@ -122,26 +128,97 @@ def test_crawl_usage_errors(args: list[str], message: str, tmp_path: Path) -> No
     assert code == 2 and message in err
 
 
-def test_unwritable_archive_is_one_line(tmp_path: Path) -> None:
+def test_archive_under_a_file_is_one_line(tmp_path: Path) -> None:
     blocker = tmp_path / "file"
     blocker.write_text("x")
     done = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "crawler",
-            "crawl",
-            "http://127.0.0.1:9/",
-            "--private-network",
-            "--db",
-            str(blocker / "sub" / "a.db"),
-        ],
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
-    assert done.returncode == 1
-    assert "cannot create archive" in done.stderr and "Traceback" not in done.stderr
+        [sys.executable, "-m", "crawler", "crawl", "http://127.0.0.1:9/", "--private-network",
+         "--db", str(blocker / "sub" / "a.db")],
+        capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+    assert done.returncode == 2
+    assert f"no folder {blocker / 'sub'}" in done.stderr and "Traceback" not in done.stderr
+
+
+def test_clean_json_flags_are_booleans_and_help_names_every_format() -> None:
+    code, out, _ = run("clean", str(REPORT_PAGE), "--json")
+    assert code == 0
+    record = json.loads(out)
+    for flag in ("is_template", "relevant", "spun", "truncated"):
+        assert isinstance(record[flag], bool), flag
+    _, usage, _ = run("clean", "--help")
+    assert all(ext in usage for ext in (".html", ".txt", ".docx", ".doc,", ".wps", ".pdf"))
+
+
+def archive_with_sources(db: Path) -> None:
+    """Runs of two sources without profiles, and a document of a third."""
+    with Archive(db) as archive:
+        for source in ("sample-bureau", "sample-wenku"):
+            run_id = archive.start_run(source, "crawler demo")
+            archive.finish_run(run_id, "finished", pages_fetched=7, pages_unchanged=0)
+        archive.add_document(
+            text="枫林区卫生健康局2023年工作总结。" * 20,
+            fields={"title": "枫林区卫生健康局2023年工作总结"},
+            sighting=Sighting(url="http://x.cn/1.html", source="old-site", fetched_at="2024-01-01"),
+            run_id=None,
+        )
+
+
+def test_sources_lists_the_archives_sources_too(tmp_path: Path) -> None:
+    db = tmp_path / "a.db"
+    archive_with_sources(db)
+    code, out, _ = run("sources", "--db", str(db))
+    assert code == 0
+    rows = {line.split()[0]: line for line in out.splitlines() if line and line[0] != " "}
+    assert {"wsjkw-sh", "wjw-beijing", "sample-bureau", "sample-wenku", "old-site"} <= set(rows)
+    assert "finished" in rows["sample-bureau"] and "7 pages" in rows["sample-bureau"]
+    assert "no profile" in rows["old-site"] and "never" in rows["old-site"]
+    assert "1 documents in the archive" in out
+
+
+def test_sources_never_shows_a_next_run_in_the_past(tmp_path: Path) -> None:
+    """A stopped scheduler leaves due times behind in its job store: they read as "at
+    scheduler start", or "due now" while a scheduler holds the archive's lock."""
+    db = tmp_path / "a.db"
+    Archive(db).close()
+    profiles = load_profiles()
+    sched = scheduler.build_scheduler(profiles, db)
+    sched.start(paused=True)
+    scheduler.sync_jobs(sched, profiles, db)
+    sched.shutdown(wait=False)
+    with sqlite3.connect(scheduler.jobstore_path(db)) as store:  # due an hour ago
+        store.execute("UPDATE apscheduler_jobs SET next_run_time = ?", (time.time() - 3600,))
+    code, out, _ = run("sources", "--db", str(db))
+    assert code == 0
+    rows = [line for line in out.splitlines() if line.startswith("wsjkw-sh")]
+    assert "at scheduler start" in rows[0]
+    lock = scheduler.hold_lock(db)
+    assert lock is not None
+    try:
+        assert scheduler.scheduler_running(db)
+        _, out, _ = run("sources", "--db", str(db))
+        assert "due now" in next(line for line in out.splitlines() if line.startswith("wsjkw-sh"))
+        assert scheduler.hold_lock(db) is None  # a second scheduler is refused
+    finally:
+        lock.close()
+    assert not scheduler.scheduler_running(db)
+
+
+def test_schedule_once_says_what_it_does_without_v(tmp_path: Path) -> None:
+    """Without -v: each crawl's start and end, with its counts (never "None pages")."""
+    (tmp_path / "p").mkdir()
+    (tmp_path / "p" / "dead.toml").write_text(
+        'name = "dead"\nstart_urls = ["http://127.0.0.1:9/"]\narticles = [\'/a/\']\n'
+        'schedule = "1d"\n[settings]\nprivate_network = true\ndelay = 0\n', "utf-8"
+    )  # fmt: skip
+    done = subprocess.run(
+        [sys.executable, "-m", "crawler", "schedule", "--once", "--db", str(tmp_path / "a.db")],
+        capture_output=True, text=True, timeout=120,
+        env={**os.environ, "CRAWLER_PROFILES": str(tmp_path / "p")},
+    )  # fmt: skip
+    assert "crawl of dead starting" in done.stderr, done.stderr
+    assert "crawl of dead finished (exit code 1): 0 pages" in done.stderr, done.stderr
+    assert "None" not in done.stderr and done.returncode == 1
 
 
 def test_python_dash_m_and_version() -> None:

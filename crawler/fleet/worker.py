@@ -56,6 +56,8 @@ def worker_settings(
         "FLEET_KEY_PREFIX": keys.prefix,
         "FLEET_LEASE_TIMEOUT": lease_timeout,
         "FLEET_DEFAULT_DELAY": base.getfloat("DOWNLOAD_DELAY"),
+        "PRIVATE_NETWORK_HINT": "a profile allows it with `private_network = true` under"
+        " [settings], ad-hoc URLs with `crawler seed --private-network`",
         "FLEET_DEFAULT_CONCURRENCY": base.getint("CONCURRENT_REQUESTS_PER_DOMAIN"),
         "SCHEDULER": "crawler.fleet.scheduler.LeasedScheduler",
         "SCHEDULER_QUEUE_CLASS": "crawler.fleet.queue.LeasedQueue",

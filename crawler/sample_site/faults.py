@@ -32,6 +32,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from crawler.interrupt import serve_until_interrupted
+
 TEXTS = Path(__file__).resolve().parent / "texts"
 REPORTS = {  # path: the report it serves
     "/reports/2022.html": "bureau-2022-annual.txt",
@@ -268,8 +270,7 @@ def _handler(site: FaultSite) -> type[BaseHTTPRequestHandler]:
 def main() -> None:  # pragma: no cover - for trying it by hand
     with FaultSite() as site:
         print(site.url(), flush=True)
-        while True:
-            time.sleep(3600)
+        serve_until_interrupted()
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -15,12 +15,15 @@ allows everything but `/private/`. Every request is logged with its time in `log
 from __future__ import annotations
 
 import argparse
+import contextlib
 import random
 import threading
 import time
 from dataclasses import dataclass
 from html import escape
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+from crawler.interrupt import serve_until_interrupted
 
 PER_PAGE = 20
 DISTRICTS = (
@@ -246,11 +249,8 @@ def main(argv: list[str] | None = None) -> int:
     args = ap.parse_args(argv)
     with GeneratedSite(args.articles) as site:
         print(f"{len(site.pages)} pages at {site.url}/gzzj/index.html; Ctrl-C to stop", flush=True)
-        try:
-            while True:
-                time.sleep(3600)
-        except KeyboardInterrupt:
-            pass
+        with contextlib.suppress(KeyboardInterrupt):
+            serve_until_interrupted()
     return 0
 
 

@@ -36,6 +36,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
+from crawler.interrupt import serve_until_interrupted
+
 try:
     import tomllib
 except ModuleNotFoundError:  # Python 3.10
@@ -336,8 +338,7 @@ def main(argv: list[str] | None = None) -> int:
             print(f"{name:8} {url}")
         print("Serving; press Ctrl-C to stop.", flush=True)
         try:
-            while True:
-                time.sleep(3600)
+            serve_until_interrupted()
         except KeyboardInterrupt:
             print("stopped", file=sys.stderr)
     return 0
