@@ -438,3 +438,31 @@ def test_a_second_ingester_is_refused(fleet: Fleet) -> None:
     # the first one dies without unlocking: its lock expires and the second takes over
     second.lock()
     assert client.get(KEYS.ingester) == second.id.encode()
+
+
+def test_a_new_link_is_marked_seen_and_queued_in_one_step(tmp_path: Path) -> None:
+    """scrapy-redis marks a request seen (SADD) and then queues it (ZADD), two round trips:
+    a worker killed between them lost the page for good, since the list page fetched again
+    found its link seen (the root cause of a rare failure of the kill test above under
+    load). `LeasedQueue.push_new` does both, and drops the lease of the request a redirect
+    replaces, in one Redis script."""
+    from scrapy import Request, Spider
+
+    from crawler.fleet.queue import LeasedQueue
+
+    redis = RedisServer(tmp_path / "redis").start()
+    try:
+        client = redis.client()
+        queue = LeasedQueue(client, Spider("s"), KEYS.requests)
+        queue.worker = "w1"
+        client.hset(KEYS.leases("w1"), "token-1", b"0\nold")
+        first = Request("http://a.example/1.html")
+        assert queue.push_new(first, KEYS.dupefilter, "fp-1", "token-1") is True
+        assert client.sismember(KEYS.dupefilter, "fp-1") and len(queue) == 1
+        assert client.hlen(KEYS.leases("w1")) == 0  # the redirected request's lease is done
+        again = Request("http://a.example/1.html", priority=5)
+        assert queue.push_new(again, KEYS.dupefilter, "fp-1") is False  # seen: not queued
+        assert len(queue) == 1
+        assert queue.pop().url == "http://a.example/1.html"
+    finally:
+        redis.stop()

@@ -56,7 +56,9 @@ def test_a_crawl_sends_nothing_to_a_private_address(tmp_path: Path, host: str) -
     with FaultSite() as site:
         done = crawl(tmp_path, site.url().replace("127.0.0.1", host))
         assert site.requests == []  # not even robots.txt
-    assert done.returncode == 0, done.stderr[-2000:]
+    # nothing could be fetched: one line and exit status 1
+    assert done.returncode == 1 and done.stderr.startswith("Error: nothing fetched: ")
+    assert done.stderr.count("\n") == 1, done.stderr[-2000:]
     conn = sqlite3.connect(tmp_path / "a.db")
     failures = conn.execute("SELECT stage, reason FROM failures").fetchall()
     assert len(failures) == 1

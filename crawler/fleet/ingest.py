@@ -142,6 +142,7 @@ class Ingester:
         """Archive what a previous ingester took and did not acknowledge; the count."""
         pending = self.client.lrange(self.keys.processing, 0, -1)
         for data in pending:
+            self.refresh()  # one by one, they may take longer than the lock lives
             self.handle(data)  # archived (or found archived), then removed
         if pending:
             logger.warning("recovered %d items a stopped ingester had taken", len(pending))
@@ -357,11 +358,15 @@ class Ingester:
 
 
 def _die_with_parent() -> None:
-    """In a pool process: end when the ingester ends, even by SIGKILL (Linux)."""
+    """In a pool process: end when the ingester ends, even by SIGKILL (Linux); leave Ctrl-C
+    to the ingester (the pool is forked with its handlers)."""
+    import signal
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
     if sys.platform != "linux":
         return
     import ctypes
-    import signal
 
     pr_set_pdeathsig = 1
     ctypes.CDLL(None).prctl(pr_set_pdeathsig, signal.SIGTERM)

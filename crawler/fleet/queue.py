@@ -35,6 +35,18 @@ redis.call('HSET', KEYS[2], ARGV[1], popped[2] .. '\\n' .. popped[1])
 return popped[1]
 """
 
+# a new request (its fingerprint not yet in the dupefilter set) queued, and the lease it
+# replaces (a redirect's) dropped, in one step: a worker killed between marking a request
+# seen and queueing it would lose it for good (the page that links to it, fetched again,
+# finds it seen). KEYS: dupefilter set, queue, lease hash. ARGV: fingerprint, score, data,
+# lease token or ''. Returns 1 when queued, 0 when seen before.
+_PUSH_NEW = """
+if redis.call('SADD', KEYS[1], ARGV[1]) == 0 then return 0 end
+redis.call('ZADD', KEYS[2], ARGV[2], ARGV[3])
+if ARGV[4] ~= '' then redis.call('HDEL', KEYS[3], ARGV[4]) end
+return 1
+"""
+
 # every worker whose deadline passed: its leases back to the queue, its site slots freed
 _REAP = """
 local dead = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', ARGV[1])
@@ -107,6 +119,18 @@ class LeasedQueue(PriorityQueue):
         pipe.execute_command("ZADD", self.key, -request.priority, data)
         pipe.hdel(self.lease_key(), token)
         pipe.execute()
+
+    def push_new(
+        self, request: Request, seen_key: str, fingerprint: str, token: str | None = None
+    ) -> bool:
+        """Queue `request` unless `fingerprint` is in the set `seen_key`, adding it there
+        (and drop the lease `token` of the request it replaces), at once; whether queued."""
+        data = self._encode_request(request)
+        queued = self.server.eval(
+            _PUSH_NEW, 3, seen_key, self.key, self.lease_key(),
+            fingerprint, -request.priority, data, token or "",
+        )  # fmt: skip
+        return bool(queued)
 
     def ack(self, *tokens: str) -> None:
         """The leased requests are finished."""

@@ -116,16 +116,22 @@ class LeasedScheduler(Scheduler):
         return request
 
     def enqueue_request(self, request: Request) -> bool:
-        if not request.dont_filter and self.df.request_seen(request):
-            self.df.log(request, self.spider)
-            return False
         token = request.meta.pop(LEASE_META, None)
-        if token is not None and token in self.leased:
-            # a retry or redirect of a leased request: queued, and that lease done, at once
+        if token is not None and token not in self.leased:
+            token = None
+        # a retry or redirect of a leased request: queued, and that lease done, at once
+        if not request.dont_filter:
+            # seen and queued in one step (scrapy-redis marks it seen, then queues it)
+            fingerprint = self.df.request_fingerprint(request)
+            if not self.queue.push_new(request, self.df.key, fingerprint, token):
+                self.df.log(request, self.spider)
+                return False
+        elif token is not None:
             self.queue.push_and_release(request, token)
-            del self.leased[token]
         else:
             self.queue.push(request)
+        if token is not None:
+            del self.leased[token]
         if self.stats:
             self.stats.inc_value("scheduler/enqueued/redis")
         return True
