@@ -10,22 +10,33 @@ from typing import Any
 import scrapy
 from scrapy.exceptions import IgnoreRequest
 from scrapy.http import Response, TextResponse
-from scrapy.linkextractors import IGNORED_EXTENSIONS, LinkExtractor
 from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.python.failure import Failure
 
 from crawler.items import FailureItem, PageItem, UnchangedItem
 from crawler.network_guard import PrivateAddressRefused
+from spiders.discovery import Found, Page, discover
 
-ATTACHMENT_EXTENSIONS = ("doc", "docx", "pdf", "wps", "txt")
 ATTACHMENT_RE = re.compile(r"\.(docx?|pdf|wps|txt)(\?.*)?$", re.IGNORECASE)
-DENY_EXTENSIONS = [e for e in IGNORED_EXTENSIONS if e not in ATTACHMENT_EXTENSIONS]
+FORM_META = "form"  # a POST's form fields (a data proxy's), kept for the pages after it
+PROBE_META = "probe"  # a guess (/sitemap.xml, robots.txt): its absence is no failure
 
 
 def header(response: Response, name: str) -> str | None:
     """A response header as text, or None."""
     value = response.headers.get(name)
     return value.decode("latin-1") if value else None
+
+
+def page_of(response: TextResponse) -> Page:
+    """A text response as the recognisers read it (with the POST form it answered)."""
+    form = response.request.meta.get(FORM_META, ()) if response.request else ()
+    return Page(
+        response.url,
+        response.text,
+        header(response, "Content-Type") or "",
+        tuple((str(k), str(v)) for k, v in form),
+    )
 
 
 # requests Scrapy drops by the crawl's own rules (robots.txt, allowed domains): not failures
@@ -40,18 +51,41 @@ class DroppedByPolicy(IgnoreRequest):
 class ArchiveSpider(scrapy.Spider):
     """Base of the profile and discovery spiders; not a spider of its own."""
 
-    links = LinkExtractor(deny_extensions=DENY_EXTENSIONS, unique=True)
-
     def source_of(self, url: str) -> str:
         """The source name recorded on sightings of `url`."""
         return self.name
 
-    def extract_links(self, response: Response) -> Iterator[tuple[str, str]]:
-        """(url, link text) of every link on a text page."""
+    def discover_links(self, response: Response) -> tuple[list[Found], list[FailureItem]]:
+        """The requests a page names (spiders/discovery/), and a failure record for each
+        recogniser that could not read it."""
         if not isinstance(response, TextResponse):
-            return
-        for link in self.links.extract_links(response):
-            yield link.url, " ".join(link.text.split())
+            return [], []
+        found = discover(page_of(response))
+        failures = [
+            FailureItem(
+                url=response.url,
+                source=self.source_of(response.url),
+                stage="discover",
+                reason=f"{error.how}: {error}"[:500],
+            )
+            for error in found.errors
+        ]
+        return found.found, failures
+
+    def follow(self, found: Found, callback: Any, **cb_kwargs: Any) -> scrapy.Request:
+        """The request for something found: a GET, or a POST with its form (a data proxy)."""
+        if not found.form:
+            if found.text and "link_text" not in cb_kwargs:
+                cb_kwargs["link_text"] = found.text
+            return self.request(found.url, callback, **cb_kwargs)
+        return scrapy.FormRequest(
+            found.url,
+            formdata=dict(found.form),
+            callback=callback,
+            errback=self.on_error,
+            cb_kwargs=cb_kwargs,
+            meta={FORM_META: [list(pair) for pair in found.form]},
+        )
 
     def page_item(self, response: Response, link_text: str | None = None) -> PageItem:
         """The raw response as an item for the archive pipeline."""
@@ -72,14 +106,25 @@ class ArchiveSpider(scrapy.Spider):
         )
 
     def request(
-        self, url: str, callback: Any, *, conditional: bool = False, **cb_kwargs: Any
+        self,
+        url: str,
+        callback: Any,
+        *,
+        conditional: bool = False,
+        probe: bool = False,
+        **cb_kwargs: Any,
     ) -> scrapy.Request:
         """A request whose failures become failure records.
 
         `conditional`: send the archive's validators for `url` (see `crawler.incremental`),
-        so an unchanged page answers 304 and is not downloaded again.
+        so an unchanged page answers 304 and is not downloaded again. `probe`: a URL that
+        may well not exist (`/sitemap.xml`): no failure record when it does not.
         """
-        meta = {"conditional": True} if conditional else None
+        meta: dict[str, Any] = {}
+        if conditional:
+            meta["conditional"] = True
+        if probe:
+            meta[PROBE_META] = True
         return scrapy.Request(
             url, callback=callback, errback=self.on_error, cb_kwargs=cb_kwargs, meta=meta
         )
@@ -99,6 +144,9 @@ class ArchiveSpider(scrapy.Spider):
         a body over the size limit once decompressed.
         """
         request = failure.request  # type: ignore[attr-defined]
+        if request.meta.get(PROBE_META):  # a guessed URL that is not there
+            self.logger.debug("probe %s: %s", request.url, failure.value)
+            return
         if failure.check(HttpError):
             status = failure.value.response.status
             yield FailureItem(

@@ -8,7 +8,7 @@ from urllib.parse import urlsplit
 
 from scrapy.http import Response, TextResponse
 
-from spiders.base import ArchiveSpider
+from spiders.base import ArchiveSpider, page_of
 
 DEFAULT_DEPTH = 8
 
@@ -34,12 +34,28 @@ class DiscoverSpider(ArchiveSpider):
     async def start(self) -> AsyncIterator[Any]:
         for url in self.start_urls:
             yield self.request(url, self.parse)
+        for site in dict.fromkeys(
+            f"{urlsplit(u).scheme}://{urlsplit(u).netloc}" for u in self.start_urls
+        ):
+            # the sitemaps robots.txt names, and the usual one
+            yield self.request(f"{site}/robots.txt", self.parse, probe=True)
+            yield self.request(f"{site}/sitemap.xml", self.parse, probe=True)
 
     def parse(self, response: Response, link_text: str | None = None) -> Iterator[Any]:
-        """Archive-or-skip this page, then follow its links on the same host."""
-        yield self.page_item(response, link_text)
-        if not isinstance(response, TextResponse):
-            return
-        for url, text in self.extract_links(response):
-            if urlsplit(url).netloc.lower() in self.netlocs:
-                yield self.request(url, self.parse, link_text=text)
+        """Archive-or-skip this page, then follow what it names on the same host.
+
+        Data a list is made of (a data proxy's XML, a JSON list, a sitemap, robots.txt) is
+        read for its links, not archived."""
+        found, failures = self.discover_links(response)
+        if not (isinstance(response, TextResponse) and _is_list_data(response)):
+            yield self.page_item(response, link_text)
+        yield from failures
+        for item in found:
+            if urlsplit(item.url).netloc.lower() in self.netlocs:
+                yield self.follow(item, self.parse)
+
+
+def _is_list_data(response: TextResponse) -> bool:
+    if response.url.endswith("/robots.txt"):
+        return True
+    return page_of(response).kind in ("xml", "json")

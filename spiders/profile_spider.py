@@ -11,6 +11,7 @@ from scrapy.http import Response
 from crawler.items import FailureItem
 from crawler.settings import DOWNLOADER_MIDDLEWARES
 from spiders.base import ATTACHMENT_RE, ArchiveSpider
+from spiders.discovery import Found
 from spiders.profiles import Profile
 
 INCREMENTAL_MIDDLEWARE = "crawler.incremental.ConditionalRequestMiddleware"
@@ -46,13 +47,15 @@ class ProfileSpider(ArchiveSpider):
         calendars), and a failure record says where.
         """
         lists, new = [], 0
-        for url, text in self.extract_links(response):
-            if self.profile.is_article(url):
-                new += url not in self.articles_seen
-                self.articles_seen.add(url)
-                yield self.request(url, self.parse_article, conditional=True, link_text=text)
-            elif self.profile.is_followed(url):
-                lists.append(url)
+        found, failures = self.discover_links(response)
+        yield from failures
+        for item in found:
+            if self.profile.is_article(item.url):
+                new += item.url not in self.articles_seen
+                self.articles_seen.add(item.url)
+                yield self.follow(item, self.parse_article, conditional=True)
+            elif item.list or self.profile.is_followed(item.url):
+                lists.append(item)  # generated pagination, data proxies: lists of this list
         barren = 0 if new else barren + 1
         if barren >= TRAP_PAGES and lists:
             yield FailureItem(
@@ -60,8 +63,8 @@ class ProfileSpider(ArchiveSpider):
                 reason=f"{barren} list pages in a row named no new article: links not followed",
             )  # fmt: skip
             return
-        for url in lists:
-            yield self.request(url, self.parse, barren=barren)
+        for item in lists:
+            yield self.follow(item, self.parse, barren=barren)
 
     def parse_article(self, response: Response, link_text: str | None = None) -> Iterator[Any]:
         """An article: archive it and fetch its attachments.
@@ -71,13 +74,14 @@ class ProfileSpider(ArchiveSpider):
         """
         if response.status == 304:
             yield self.unchanged_item(response)
-            links = response.meta.get("known_links", [])
+            links = [Found(url, "a", text) for url, text in response.meta.get("known_links", [])]
         else:
             yield self.page_item(response, link_text)
-            links = self.extract_links(response)
-        for url, text in links:
-            if ATTACHMENT_RE.search(url) and not self.profile.is_followed(url):
-                yield self.request(url, self.parse_attachment, conditional=True, link_text=text)
+            links, failures = self.discover_links(response)
+            yield from failures
+        for item in links:
+            if ATTACHMENT_RE.search(item.url) and not self.profile.is_followed(item.url):
+                yield self.follow(item, self.parse_attachment, conditional=True)
 
     def parse_attachment(self, response: Response, link_text: str | None = None) -> Iterator[Any]:
         if response.status == 304:

@@ -1,0 +1,81 @@
+"""What a recogniser reads: one fetched page (its URL, text and type), parsed once."""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass, field
+from functools import cached_property
+from typing import Any
+from urllib.parse import urljoin
+
+import lxml.html
+from lxml import etree
+
+from spiders.discovery.found import DiscoveryError
+
+_XML_START = re.compile(r"^\s*(<\?xml|<datastore|<urlset|<sitemapindex)", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class Page:
+    """A response as recognisers see it. `form` is the POST form the page was asked with
+    (a data proxy's), `tree` an lxml tree the caller has already parsed."""
+
+    url: str
+    text: str
+    content_type: str = ""
+    form: tuple[tuple[str, str], ...] = ()
+    tree_given: Any = field(default=None, compare=False, repr=False)
+
+    @cached_property
+    def kind(self) -> str:
+        """html, xml, json or text."""
+        ctype = self.content_type.lower()
+        head = self.text[:200].lstrip()
+        if "json" in ctype or head[:1] in ("{", "["):
+            return "json"
+        if ("xml" in ctype and "html" not in ctype) or _XML_START.match(head):
+            return "xml"
+        if "html" in ctype or "<" in head[:1] or not ctype:
+            return "html"
+        return "text"
+
+    @cached_property
+    def tree(self) -> Any:
+        """The page parsed as HTML (None for other kinds or an empty page)."""
+        if self.tree_given is not None:
+            return self.tree_given
+        if self.kind != "html" or not self.text.strip():
+            return None
+        try:
+            return lxml.html.document_fromstring(self.text)
+        except (etree.ParserError, ValueError):
+            return None
+
+    @cached_property
+    def base(self) -> str:
+        """The URL links are relative to: `<base href>` when the page names one."""
+        if self.tree is not None:
+            for href in self.tree.xpath("//base/@href")[:1]:
+                if href.strip():
+                    return urljoin(self.url, href.strip())
+        return self.url
+
+    def absolute(self, href: str) -> str:
+        return urljoin(self.base, href.strip())
+
+    @cached_property
+    def scripts(self) -> list[str]:
+        """The text of the page's inline scripts."""
+        if self.tree is None:
+            return []
+        return [s.text or "" for s in self.tree.iter("script") if (s.text or "").strip()]
+
+    @cached_property
+    def data(self) -> Any:
+        """The page parsed as JSON (a JSON list answer); DiscoveryError when it is not."""
+        try:
+            return json.loads(self.text)
+        except ValueError as exc:
+            raise DiscoveryError("json", f"not JSON: {exc}") from None
