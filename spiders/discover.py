@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Iterator
+from dataclasses import replace
 from typing import Any
 from urllib.parse import urlsplit
 
 from scrapy.http import Response, TextResponse
 
 from spiders.base import ArchiveSpider, page_of
+from spiders.discovery.sites import SiteNames
 
 DEFAULT_DEPTH = 8
 
@@ -25,7 +27,7 @@ class DiscoverSpider(ArchiveSpider):
         self.start_urls = [u.strip() for u in self.start_urls if u.strip()]
         if not self.start_urls:
             raise ValueError("discover needs at least one URL: -a urls=http://…")
-        self.netlocs = {urlsplit(u).netloc.lower() for u in self.start_urls}
+        self.sites = SiteNames(self.start_urls)
         self.allowed_domains = sorted({urlsplit(u).hostname or "" for u in self.start_urls})
 
     def source_of(self, url: str) -> str:
@@ -46,13 +48,18 @@ class DiscoverSpider(ArchiveSpider):
 
         Data a list is made of (a data proxy's XML, a JSON list, a sitemap, robots.txt) is
         read for its links, not archived."""
+        if response.meta.get("redirect_urls"):
+            self.sites.answered_as(response.url)
         found, failures = self.discover_links(response)
         if not (isinstance(response, TextResponse) and _is_list_data(response)):
             yield self.page_item(response, link_text)
         yield from failures
         for item in found:
-            if urlsplit(item.url).netloc.lower() in self.netlocs:
-                yield self.follow(item, self.parse)
+            url = self.sites.canonical(item.url)
+            if url is None:  # another site: counted, not followed
+                self.crawler.stats.inc_value("discover/offsite")
+            else:
+                yield self.follow(replace(item, url=url), self.parse)
 
 
 def _is_list_data(response: TextResponse) -> bool:

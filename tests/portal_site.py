@@ -11,6 +11,7 @@ structures are those of real portals:
 - an article whose report is a .docx behind `onclick="downloadFile('…')"`;
 - news and notices, linked plainly, that are not work documents;
 - a report linked from the home page with tracking parameters as well as plainly;
+- a list page whose `<base href>` names the site `localhost` instead of `127.0.0.1`;
 - robots.txt naming a sitemap (`sitemap=True`), or neither.
 """
 
@@ -130,6 +131,8 @@ class PortalSite:
                 f"var countPage = 3;//共多少页\nvar currentPage = {n};//当前第几页\n"
                 'createPageHTML(countPage, currentPage, "index", "html");</script></div>'
             )
+            if n == 1:  # this page names the site by another of its names
+                script = '<base href="{ALIAS}/zwgk/jhzj/">' + script
             pages[f"/zwgk/jhzj/{name}"] = (
                 _page("计划总结", f'<ul class="list">{items}</ul>{script}'),
                 html,
@@ -250,7 +253,8 @@ class PortalSite:
                     self._answer(site.sitemap_xml(site.url, parts.path), "application/xml")
                 else:
                     body, ctype = site.pages.get(parts.path, (None, ""))
-                    self._answer(body, ctype)
+                    alias = site.url.replace("127.0.0.1", "localhost").encode()
+                    self._answer(body and body.replace(b"{ALIAS}", alias), ctype)
 
             def do_POST(self) -> None:
                 parts = urlsplit(self.path)

@@ -215,3 +215,20 @@ def test_other_links_survive_a_recogniser_that_fails() -> None:
     result = discover(page)
     assert [f.url for f in result.found] == [f"{SITE}/gzzj/2.html"]
     assert [e.how for e in result.errors] == ["trs-pages"]
+
+
+def test_one_site_many_names() -> None:
+    from spiders.discovery.sites import SiteNames
+
+    sites = SiteNames(["http://127.0.0.1:8080/index.html", "https://wjw.example.gov.cn/"])
+    assert sites.canonical("http://localhost:8080/a.html") == "http://127.0.0.1:8080/a.html"
+    assert sites.canonical("http://[::1]:8080/b.html") == "http://127.0.0.1:8080/b.html"
+    assert sites.canonical("http://127.0.0.1:8081/a.html") is None  # another port
+    assert (
+        sites.canonical("http://www.wjw.example.gov.cn/c.html")
+        == "https://wjw.example.gov.cn/c.html"
+    )
+    assert sites.canonical("https://WJW.example.gov.cn:443/d") == "https://wjw.example.gov.cn/d"
+    assert sites.canonical("https://other.gov.cn/") is None
+    sites.answered_as("https://www.wjw.example.gov.cn/")  # the site redirects to www.
+    assert sites.canonical("http://wjw.example.gov.cn/e") == "https://www.wjw.example.gov.cn/e"

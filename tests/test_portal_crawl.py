@@ -32,7 +32,8 @@ def test_adhoc_crawl_archives_every_report(tmp_path: Path, sitemap: bool) -> Non
     titles = [t for (t,) in conn.execute("SELECT title FROM documents WHERE relevant = 1")]
     expected = sorted(r.title for r in site.reports)
     assert sorted(titles) == expected
-    urls = {u for (u,) in conn.execute("SELECT url FROM sightings")}
+    urls = [u for (u,) in conn.execute("SELECT url FROM sightings")]
+    assert len(urls) == len(set(urls)) and all(u.startswith(site.url) for u in urls)
     assert not any("/xwdt/" in u for u in urls)  # news: not archived
     home = site.of("home")[0]
     assert [u for u in urls if home.path in u] == [f"{site.url}{home.path}"]  # once, clean

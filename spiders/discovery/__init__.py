@@ -12,7 +12,7 @@ find their links here.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from scrapy.linkextractors import IGNORED_EXTENSIONS
@@ -83,13 +83,9 @@ def discover(page: Page, recognisers: Iterable[tuple[str, Recogniser]] = RECOGNI
                 if (url, found.form) in seen or not _wanted(url):
                     continue
                 seen.add((url, found.form))
-                out.found.append(found if url == found.url else _with_url(found, url))
+                out.found.append(found if url == found.url else replace(found, url=url))
         except DiscoveryError as exc:
             out.errors.append(exc)
         except Exception as exc:  # malformed input must not stop the page's other links
             out.errors.append(DiscoveryError(how, f"{type(exc).__name__}: {exc}"))
     return out
-
-
-def _with_url(found: Found, url: str) -> Found:
-    return Found(url, found.how, found.text, found.list, found.form, found.lastmod)
