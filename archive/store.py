@@ -350,11 +350,14 @@ class Archive:
 
     # reprocessing -----------------------------------------------------------------------
     def captured_sightings(self) -> list[dict[str, Any]]:
-        """Every sighting whose raw bytes are kept, with their content type; by document."""
+        """Every sighting whose raw bytes are kept, with their content type, the date it was
+        archived with and the text of the link to it; by document."""
         cur = self.conn.execute(
             "SELECT s.id, s.document_id, s.url, s.source, s.fetched_at, s.capture_sha256,"
-            " coalesce(s.content_type, c.content_type) AS content_type FROM sightings s"
-            " JOIN captures c ON c.sha256 = s.capture_sha256 ORDER BY s.document_id, s.id"
+            " coalesce(s.content_type, c.content_type) AS content_type, s.published,"
+            " (SELECT link_text FROM validators v WHERE v.url = s.url) AS link_text"
+            " FROM sightings s JOIN captures c ON c.sha256 = s.capture_sha256"
+            " ORDER BY s.document_id, s.id"
         )
         names = [d[0] for d in cur.description]
         return [dict(zip(names, row, strict=True)) for row in cur]

@@ -54,6 +54,7 @@ def prepare(item: Item, *, index: bool = False) -> Prepared:
             content_type=item.content_type,
             selectors=Selectors(**item.selectors) if item.selectors else None,
             link_text=item.link_text,
+            published_hint=item.published_hint,
         )
     except StageError as exc:
         return Prepared(item, error=(exc.stage, str(exc)))

@@ -161,8 +161,10 @@ def find_published(
     raw_text: str | None = None,
     url: str | None = None,
     vocab: Vocabulary | None = None,
+    hint: str | None = None,
 ) -> str | None:
-    """Publication date from date_text, meta tags, a date line of raw_text, or the URL."""
+    """Publication date from date_text, meta tags, a date line of raw_text, the URL, or
+    else `hint` (an attachment's: the date of the page that links it)."""
     vocab = vocab or vocabulary()
     found = parse_date(date_text)
     if found:
@@ -178,7 +180,7 @@ def find_published(
         m = pat.search(path)
         if m and (found := _iso(*m.groups())):
             return found
-    return None
+    return parse_date(hint)
 
 
 # --- places and agencies (the machinery is in crawler/regions.py) ----------------------
@@ -399,8 +401,10 @@ def describe(
     raw_text: str | None = None,
     meta: Mapping[str, str] | None = None,
     date_text: str | None = None,
+    published_hint: str | None = None,
 ) -> Description:
-    """Describe one cleaned document; metadata comes out in simplified characters."""
+    """Describe one cleaned document; metadata comes out in simplified characters
+    (`published_hint`: the date of the page linking an attachment, used last)."""
     vocab, gaz = vocabulary(), gazetteer()
     clean, site = _title_parts(title, vocab)
     body = normalize(text)
@@ -408,8 +412,9 @@ def describe(
     doc_type = find_doc_type(clean, body, vocab)
     period = find_period(clean, body, vocab)
     published = find_published(
-        date_text=date_text, meta=meta, raw_text=raw_text, url=url, vocab=vocab
-    )
+        date_text=date_text, meta=meta, raw_text=raw_text, url=url, vocab=vocab,
+        hint=published_hint,
+    )  # fmt: skip
     year = find_year(
         clean,
         body,

@@ -20,6 +20,8 @@ class PageItem:
     referer: str | None = None
     link_text: str | None = None
     selectors: dict[str, str | None] | None = None
+    # an attachment's: the date the page linking it shows (used when the file shows none)
+    published_hint: str | None = None
 
 
 @dataclass

@@ -84,8 +84,12 @@ def process(
     content_type: str | None = None,
     selectors: Selectors | None = None,
     link_text: str | None = None,
+    published_hint: str | None = None,
 ) -> Page:
-    """Turn raw bytes into a `Page`; failures raise `StageError` naming the stage."""
+    """Turn raw bytes into a `Page`; failures raise `StageError` naming the stage.
+
+    An attachment's `link_text` and `published_hint` (the date of the page linking it) are
+    its title and date when the file shows none."""
     kind = _stage("detect", kind_of, body, url, content_type)
     encoding = encoding_source = None
     meta: dict[str, str] = {}
@@ -119,8 +123,9 @@ def process(
 
     def describe_as(title: str | None, text: str) -> Description:
         return describe(
-            title=title, text=text, url=url, raw_text=raw_text, meta=meta, date_text=date_text
-        )
+            title=title, text=text, url=url, raw_text=raw_text, meta=meta, date_text=date_text,
+            published_hint=published_hint if kind != "html" else None,
+        )  # fmt: skip
 
     description = _stage("describe", describe_as, title, text)
     if unwrapped:  # the issuing body signs the cover letter, not the document

@@ -67,6 +67,9 @@ class _Pages:
                     url=row["url"],
                     content_type=row["content_type"],
                     selectors=self.selectors.get(row["source"]),
+                    # an attachment keeps the title and date the page linking it gave
+                    link_text=row.get("link_text"),
+                    published_hint=row.get("published"),
                 )
             except StageError as exc:
                 self.cache[key] = exc

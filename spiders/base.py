@@ -28,6 +28,23 @@ def header(response: Response, name: str) -> str | None:
     return value.decode("latin-1") if value else None
 
 
+def page_date(page: Page) -> str | None:
+    """The date a page shows (a labelled date line, a date meta tag, its URL): given to the
+    attachments it links, whose files often show none."""
+    from crawler.describe import find_published
+
+    if page.tree is None:
+        return find_published(url=page.url)
+    meta = {
+        (m.get("name") or m.get("property") or "").lower(): m.get("content") or ""
+        for m in page.tree.iter("meta")
+    }
+    body = page.tree.find("body")
+    root = body if body is not None else page.tree
+    lines = "\n".join(t.strip() for t in root.itertext() if t.strip())
+    return find_published(meta=meta, raw_text=lines, url=page.url)
+
+
 def page_of(response: TextResponse) -> Page:
     """A text response as the recognisers read it (with the POST form it answered)."""
     form = response.request.meta.get(FORM_META, ()) if response.request else ()
@@ -55,12 +72,14 @@ class ArchiveSpider(scrapy.Spider):
         """The source name recorded on sightings of `url`."""
         return self.name
 
-    def discover_links(self, response: Response) -> tuple[list[Found], list[FailureItem]]:
+    def discover_links(
+        self, response: Response, page: Page | None = None
+    ) -> tuple[list[Found], list[FailureItem]]:
         """The requests a page names (spiders/discovery/), and a failure record for each
         recogniser that could not read it."""
         if not isinstance(response, TextResponse):
             return [], []
-        found = discover(page_of(response))
+        found = discover(page or page_of(response))
         failures = [
             FailureItem(
                 url=response.url,
@@ -87,7 +106,12 @@ class ArchiveSpider(scrapy.Spider):
             meta={FORM_META: [list(pair) for pair in found.form]},
         )
 
-    def page_item(self, response: Response, link_text: str | None = None) -> PageItem:
+    def page_item(
+        self,
+        response: Response,
+        link_text: str | None = None,
+        published_hint: str | None = None,
+    ) -> PageItem:
         """The raw response as an item for the archive pipeline."""
         referer = response.request.headers.get("Referer") if response.request else None
         selectors = getattr(self, "selectors", None)
@@ -103,6 +127,7 @@ class ArchiveSpider(scrapy.Spider):
             referer=referer.decode("latin-1") if referer else None,
             link_text=link_text,
             selectors=selectors,
+            published_hint=published_hint,
         )
 
     def request(

@@ -9,7 +9,8 @@ from urllib.parse import urlsplit
 
 from scrapy.http import Response, TextResponse
 
-from spiders.base import ArchiveSpider, page_of
+from spiders.base import ATTACHMENT_RE, ArchiveSpider, page_date, page_of
+from spiders.discovery import Page
 from spiders.discovery.sites import SiteNames
 
 DEFAULT_DEPTH = 8
@@ -43,26 +44,37 @@ class DiscoverSpider(ArchiveSpider):
             yield self.request(f"{site}/robots.txt", self.parse, probe=True)
             yield self.request(f"{site}/sitemap.xml", self.parse, probe=True)
 
-    def parse(self, response: Response, link_text: str | None = None) -> Iterator[Any]:
+    def parse(
+        self,
+        response: Response,
+        link_text: str | None = None,
+        published_hint: str | None = None,
+    ) -> Iterator[Any]:
         """Archive-or-skip this page, then follow what it names on the same host.
 
         Data a list is made of (a data proxy's XML, a JSON list, a sitemap, robots.txt) is
         read for its links, not archived."""
         if response.meta.get("redirect_urls"):
             self.sites.answered_as(response.url)
-        found, failures = self.discover_links(response)
-        if not (isinstance(response, TextResponse) and _is_list_data(response)):
-            yield self.page_item(response, link_text)
+        page = page_of(response) if isinstance(response, TextResponse) else None
+        found, failures = self.discover_links(response, page)
+        if page is None or not _is_list_data(page):
+            yield self.page_item(response, link_text, published_hint)
         yield from failures
+        date: list[str | None] = []  # the page's date, for the attachments it links
         for item in found:
             url = self.sites.canonical(item.url)
             if url is None:  # another site: counted, not followed
                 self.crawler.stats.inc_value("discover/offsite")
-            else:
-                yield self.follow(replace(item, url=url), self.parse)
+                continue
+            hint = None
+            if page is not None and ATTACHMENT_RE.search(url):
+                date = date or [page_date(page)]
+                hint = date[0]
+            yield self.follow(replace(item, url=url), self.parse, published_hint=hint)
 
 
-def _is_list_data(response: TextResponse) -> bool:
-    if response.url.endswith("/robots.txt"):
-        return True
-    return page_of(response).kind in ("xml", "json")
+def _is_list_data(page: Page) -> bool:
+    """Data a list is made of, read for its links and not archived: robots.txt, a data
+    proxy's XML, a JSON list, a sitemap."""
+    return page.url.endswith("/robots.txt") or page.kind in ("xml", "json")

@@ -6,11 +6,11 @@ from collections.abc import AsyncIterator, Iterator
 from dataclasses import asdict
 from typing import Any
 
-from scrapy.http import Response
+from scrapy.http import Response, TextResponse
 
 from crawler.items import FailureItem
 from crawler.settings import DOWNLOADER_MIDDLEWARES
-from spiders.base import ATTACHMENT_RE, ArchiveSpider
+from spiders.base import ATTACHMENT_RE, ArchiveSpider, page_date, page_of
 from spiders.discovery import Found
 from spiders.profiles import Profile
 
@@ -72,22 +72,33 @@ class ProfileSpider(ArchiveSpider):
         Unchanged since the last run (304): nothing to archive, and its attachments are the
         ones fetched from it last time, checked in turn.
         """
+        page = None
         if response.status == 304:
             yield self.unchanged_item(response)
             links = [Found(url, "a", text) for url, text in response.meta.get("known_links", [])]
         else:
             yield self.page_item(response, link_text)
-            links, failures = self.discover_links(response)
+            page = page_of(response) if isinstance(response, TextResponse) else None
+            links, failures = self.discover_links(response, page)
             yield from failures
-        for item in links:
-            if ATTACHMENT_RE.search(item.url) and not self.profile.is_followed(item.url):
-                yield self.follow(item, self.parse_attachment, conditional=True)
+        attachments = [
+            item for item in links
+            if ATTACHMENT_RE.search(item.url) and not self.profile.is_followed(item.url)
+        ]  # fmt: skip
+        date = page_date(page) if attachments and page is not None else None
+        for item in attachments:
+            yield self.follow(item, self.parse_attachment, conditional=True, published_hint=date)
 
-    def parse_attachment(self, response: Response, link_text: str | None = None) -> Iterator[Any]:
+    def parse_attachment(
+        self,
+        response: Response,
+        link_text: str | None = None,
+        published_hint: str | None = None,
+    ) -> Iterator[Any]:
         if response.status == 304:
             yield self.unchanged_item(response)
         else:
-            yield self.page_item(response, link_text)
+            yield self.page_item(response, link_text, published_hint)
 
 
 def spider_for(profile: Profile) -> type[ProfileSpider]:

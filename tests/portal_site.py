@@ -8,7 +8,8 @@ structures are those of real portals:
 - a Hanweb JCMS column (`/col/col4021/index.html`) with its first records in a
   `<script type="text/xml">` datastore and the rest behind `POST dataproxy.jsp`;
 - an XHR column (`/xxgk/gzbg/`) whose `<ul>` a script fills from a JSON API;
-- an article whose report is a .docx behind `onclick="downloadFile('…')"`;
+- a notice whose report is a .docx behind `onclick="downloadFile('…')"`, served by
+  Hanweb's `downfile.jsp?…&filename=<hex>.docx` (no date in its name);
 - news and notices, linked plainly, that are not work documents;
 - a report linked from the home page with tracking parameters as well as plainly;
 - a list page whose `<base href>` names the site `localhost` instead of `127.0.0.1`;
@@ -84,7 +85,7 @@ class PortalSite:
                 "trs": f"/zwgk/jhzj/{ym}/t{day}_{100200 + n}.html",
                 "hanweb": f"/art/{article.date.replace('-', '/')}/art_4021_{99800 + n}.html",
                 "xhr": f"/xxgk/gzbg/{ym}/{5000 + n}.shtml",
-                "docx": f"/uploads/{day}{n}.docx",
+                "docx": f"/module/download/downfile.jsp?classid=0&filename={n:x}e5f0c1.docx",
                 "home": f"/tzgg/{ym}/t{day}_{100200 + n}.html",
             }[column]
             path = path.replace("/0", "/", 1) if column == "hanweb" else path
@@ -109,7 +110,9 @@ class PortalSite:
                 )
                 pages[holder] = (_page(
                     "关于印发工作总结的通知",
-                    '<h1>关于印发工作总结的通知</h1><p>各科室：现将有关材料印发给你们，请认真贯彻落实。</p>'
+                    '<h1>关于印发工作总结的通知</h1>'
+                    f'<div class="info">发布日期：{report.date}</div>'
+                    "<p>各科室：现将有关材料印发给你们，请认真贯彻落实。</p>"
                     '<a href="javascript:void(0)" onclick="downloadFile(\'' + report.path + "')\">"
                     f"{escape(report.title)}.docx</a>",
                 ), html)  # fmt: skip
@@ -252,7 +255,9 @@ class PortalSite:
                 elif parts.path.startswith("/sitemap"):
                     self._answer(site.sitemap_xml(site.url, parts.path), "application/xml")
                 else:
-                    body, ctype = site.pages.get(parts.path, (None, ""))
+                    body, ctype = site.pages.get(self.path) or site.pages.get(
+                        parts.path, (None, "")
+                    )
                     alias = site.url.replace("127.0.0.1", "localhost").encode()
                     self._answer(body and body.replace(b"{ALIAS}", alias), ctype)
 

@@ -38,5 +38,13 @@ def test_adhoc_crawl_archives_every_report(tmp_path: Path, sitemap: bool) -> Non
     home = site.of("home")[0]
     assert [u for u in urls if home.path in u] == [f"{site.url}{home.path}"]  # once, clean
     assert ("POST", "/module/web/jpage/dataproxy.jsp?startrecord=3&endrecord=4&perpage=2") in log
+    # the .docx behind an onclick: the date and the title of the page that links it
+    docx = site.of("docx")[0]
+    [(published, referer, title)] = conn.execute(
+        "SELECT s.published, s.referer, d.title FROM sightings s JOIN documents d"
+        " ON d.id = s.document_id WHERE s.url = ?", (f"{site.url}{docx.path}",),
+    ).fetchall()  # fmt: skip
+    assert (published, referer) == (docx.date, f"{site.url}{site.attachment_page}")
+    assert title == docx.title
     stages = {s for (s,) in conn.execute("SELECT stage FROM failures")}
     assert stages <= {"clean"}  # only list shells with no text of their own
