@@ -174,6 +174,58 @@ def crawl(
         raise click.ClickException(_nothing_fetched(result, db))
 
 
+@cli.command(name="try")
+@click.argument("targets", nargs=-1, required=True)
+@click.option("--max-pages", type=click.IntRange(1), default=100, show_default=True)
+@click.option("--depth", type=click.IntRange(1, 50), default=None, help="Ad-hoc URLs: depth.")
+@click.option("--delay", type=click.FloatRange(0), default=None, help="Seconds between requests.")
+@click.option(
+    "--private-network",
+    is_flag=True,
+    help="Ad-hoc URLs: allow private, loopback and link-local addresses (refused by default).",
+)
+@click.pass_context
+def try_(
+    ctx: click.Context,
+    targets: tuple[str, ...],
+    max_pages: int,
+    depth: int | None,
+    delay: float | None,
+    private_network: bool,
+) -> None:
+    """Crawl a profile or URLs without archiving: each URL with the recogniser that found
+    it, whether it was a list or a page to archive, and the verdict (for writing profiles)."""
+    from crawler.runner import project_settings, run_crawls
+    from crawler.trial import summary
+    from spiders.discover import DEFAULT_DEPTH, DiscoverSpider
+    from spiders.profile_spider import spider_for
+
+    urls, names = _split_targets(targets, private_network)
+    settings: dict[str, Any] = {
+        "ITEM_PIPELINES": {"crawler.trial.TrialPipeline": 300},
+        "INCREMENTAL_ENABLED": False,  # every page fetched whole: nothing is compared
+        "CLOSESPIDER_PAGECOUNT": max_pages,
+        "TRIAL_ECHO": click.echo,
+        "LOG_INSTALL_ROOT_HANDLER": False,
+        "LOG_LEVEL": ctx.obj["log_level"],
+    }
+    if delay is not None:
+        settings["DOWNLOAD_DELAY"] = delay
+    if urls:
+        settings.update(DEPTH_LIMIT=depth or DEFAULT_DEPTH, PRIVATE_NETWORK_ALLOWED=private_network)
+        settings["PRIVATE_NETWORK_HINT"] = "`crawler try --private-network` allows it"
+        spiders: list[tuple[Any, dict[str, Any]]] = [(DiscoverSpider, {"urls": urls})]
+    else:
+        spiders = [(spider_for(p), {}) for p in _profiles_named(names)]
+    result = run_crawls(spiders, project_settings(**settings), progress=False)
+    totals = {k: result.total(k) for s in result.stats for k in s if k.startswith("trial/")}
+    click.echo("")
+    for line in summary(totals):
+        click.echo(line)
+    if result.signum is not None:
+        sys.exit(exit_code(result.signum))
+
+
 def _split_targets(targets: tuple[str, ...], private_network: bool) -> tuple[list[str], list[str]]:
     """The URLs and the profile names given (`crawl`, `seed`), checked: http(s) URLs only,
     not both kinds, and `--private-network` only with URLs."""

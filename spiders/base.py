@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
 
@@ -16,10 +17,12 @@ from twisted.python.failure import Failure
 from crawler.items import FailureItem, PageItem, UnchangedItem
 from crawler.network_guard import PrivateAddressRefused
 from spiders.discovery import Found, Page, discover
+from spiders.discovery.sites import SiteNames
 
 ATTACHMENT_RE = re.compile(r"\.(docx?|pdf|wps|txt)(\?.*)?$", re.IGNORECASE)
 FORM_META = "form"  # a POST's form fields (a data proxy's), kept for the pages after it
 PROBE_META = "probe"  # a guess (/sitemap.xml, robots.txt): its absence is no failure
+FOUND_BY_META = "found_by"  # the recogniser that found a request's URL
 
 
 def header(response: Response, name: str) -> str | None:
@@ -68,6 +71,8 @@ class DroppedByPolicy(IgnoreRequest):
 class ArchiveSpider(scrapy.Spider):
     """Base of the profile and discovery spiders; not a spider of its own."""
 
+    sites: SiteNames  # the sites of the start URLs, under the names they use
+
     def source_of(self, url: str) -> str:
         """The source name recorded on sightings of `url`."""
         return self.name
@@ -80,6 +85,9 @@ class ArchiveSpider(scrapy.Spider):
         if not isinstance(response, TextResponse):
             return [], []
         found = discover(page or page_of(response))
+        for n, item in enumerate(found.found):  # the site's other names: its start name
+            if (url := self.sites.canonical(item.url)) and url != item.url:
+                found.found[n] = replace(item, url=url)
         failures = [
             FailureItem(
                 url=response.url,
@@ -96,14 +104,14 @@ class ArchiveSpider(scrapy.Spider):
         if not found.form:
             if found.text and "link_text" not in cb_kwargs:
                 cb_kwargs["link_text"] = found.text
-            return self.request(found.url, callback, **cb_kwargs)
+            return self.request(found.url, callback, found_by=found.how, **cb_kwargs)
         return scrapy.FormRequest(
             found.url,
             formdata=dict(found.form),
             callback=callback,
             errback=self.on_error,
             cb_kwargs=cb_kwargs,
-            meta={FORM_META: [list(pair) for pair in found.form]},
+            meta={FORM_META: [list(pair) for pair in found.form], FOUND_BY_META: found.how},
         )
 
     def page_item(
@@ -137,6 +145,7 @@ class ArchiveSpider(scrapy.Spider):
         *,
         conditional: bool = False,
         probe: bool = False,
+        found_by: str = "start",
         **cb_kwargs: Any,
     ) -> scrapy.Request:
         """A request whose failures become failure records.
@@ -144,8 +153,9 @@ class ArchiveSpider(scrapy.Spider):
         `conditional`: send the archive's validators for `url` (see `crawler.incremental`),
         so an unchanged page answers 304 and is not downloaded again. `probe`: a URL that
         may well not exist (`/sitemap.xml`): no failure record when it does not.
+        `found_by`: the recogniser that found the URL (`crawler try` shows it).
         """
-        meta: dict[str, Any] = {}
+        meta: dict[str, Any] = {FOUND_BY_META: found_by}
         if conditional:
             meta["conditional"] = True
         if probe:

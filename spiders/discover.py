@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Iterator
-from dataclasses import replace
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -63,15 +62,14 @@ class DiscoverSpider(ArchiveSpider):
         yield from failures
         date: list[str | None] = []  # the page's date, for the attachments it links
         for item in found:
-            url = self.sites.canonical(item.url)
-            if url is None:  # another site: counted, not followed
+            if self.sites.canonical(item.url) is None:  # another site: counted, not followed
                 self.crawler.stats.inc_value("discover/offsite")
                 continue
             hint = None
-            if page is not None and ATTACHMENT_RE.search(url):
+            if page is not None and ATTACHMENT_RE.search(item.url):
                 date = date or [page_date(page)]
                 hint = date[0]
-            yield self.follow(replace(item, url=url), self.parse, published_hint=hint)
+            yield self.follow(item, self.parse, published_hint=hint)
 
 
 def _is_list_data(page: Page) -> bool:

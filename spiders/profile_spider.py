@@ -12,6 +12,7 @@ from crawler.items import FailureItem
 from crawler.settings import DOWNLOADER_MIDDLEWARES
 from spiders.base import ATTACHMENT_RE, ArchiveSpider, page_date, page_of
 from spiders.discovery import Found
+from spiders.discovery.sites import SiteNames
 from spiders.profiles import Profile
 
 INCREMENTAL_MIDDLEWARE = "crawler.incremental.ConditionalRequestMiddleware"
@@ -27,6 +28,7 @@ class ProfileSpider(ArchiveSpider):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.articles_seen: set[str] = set()  # article links met in this crawl
+        self.sites = SiteNames(self.profile.start_urls)
 
     @property
     def selectors(self) -> dict[str, Any]:

@@ -4,6 +4,7 @@ onclick attachment; with a sitemap and without; news and notices stay out."""
 
 from __future__ import annotations
 
+import os
 import sqlite3
 import subprocess
 import sys
@@ -48,3 +49,75 @@ def test_adhoc_crawl_archives_every_report(tmp_path: Path, sitemap: bool) -> Non
     assert title == docx.title
     stages = {s for (s,) in conn.execute("SELECT stage FROM failures")}
     assert stages <= {"clean"}  # only list shells with no text of their own
+
+
+def test_try_shows_how_each_url_was_found_and_writes_nothing(tmp_path: Path) -> None:
+    """`crawler try` with a profile of the TRS and Hanweb columns, as a user writing one."""
+    with PortalSite(sitemap=False) as site:
+        starts = f'"{site.url}/zwgk/jhzj/index.html", "{site.url}/col/col4021/index.html"'
+        (tmp_path / "portal.toml").write_text(
+            f'name = "portal"\nstart_urls = [{starts}]\nschedule = "1d"\n'
+            r"""follow = ['/zwgk/jhzj/index(_\d+)?\.html$', '/col/col4021/index\.html$']
+articles = ['/zwgk/jhzj/\d{6}/t\d{8}_\d+\.html$', '/zwgk/jhzj/fj/',
+            '/art/\d{4}/\d+/\d+/art_4021_\d+\.html$']
+[settings]
+private_network = true
+delay = 0
+""",
+            "utf-8",
+        )
+        done = subprocess.run(
+            [sys.executable, "-m", "crawler", "try", "portal"], cwd=tmp_path,
+            capture_output=True, text=True, timeout=300,
+            env={**os.environ, "CRAWLER_PROFILES": str(tmp_path)},
+        )  # fmt: skip
+    assert done.returncode == 0, done.stderr[-3000:]
+    lines = [line.split(maxsplit=3) for line in done.stdout.splitlines() if line.strip()]
+    rows = {(verdict, how, url) for verdict, how, url, *_ in lines if url.startswith("http")}
+    archived = {url for verdict, _, url in rows if verdict == "archive"}
+    wanted = {f"{site.url}{r.path}" for r in site.reports if r.column in ("trs", "hanweb", "docx")}
+    assert archived == wanted
+    hows = {how for _, how, _ in rows}
+    assert {"trs-pages", "hanweb-proxy", "hanweb-records", "onclick", "a", "start"} <= hows
+    assert ("list", "trs-pages", f"{site.url}/zwgk/jhzj/index_2.html") in rows
+    assert "12 archive" in done.stdout and "found by: " in done.stdout
+    assert not (tmp_path / "data").exists()  # no archive written
+
+
+def test_the_fleet_archives_every_report_too(tmp_path: Path) -> None:
+    """Two workers and an ingester over Redis: the data proxy's POSTs travel through the
+    shared queue like any request."""
+    from redis_server import RedisServer
+
+    redis = RedisServer(tmp_path / "redis").start()
+    db = tmp_path / "fleet.db"
+    procs: list[subprocess.Popen[bytes]] = []
+    try:
+        with PortalSite(sitemap=False) as site:
+            cmd = [sys.executable, "-m", "crawler"]
+            seeded = subprocess.run(
+                [*cmd, "seed", f"{site.url}/index.html", "--private-network", "--redis",
+                 redis.url, "--delay", "0"], capture_output=True, text=True, timeout=60,
+            )  # fmt: skip
+            assert seeded.returncode == 0, seeded.stderr
+            for _ in range(2):
+                procs.append(subprocess.Popen(
+                    [*cmd, "worker", "--redis", redis.url, "--until-idle", "3", "--no-progress"],
+                    stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                ))  # fmt: skip
+            ingest = subprocess.run(
+                [*cmd, "ingest", "--redis", redis.url, "--db", str(db), "--until-idle", "4",
+                 "--no-progress"], capture_output=True, text=True, timeout=300,
+            )  # fmt: skip
+            assert ingest.returncode == 0, ingest.stderr[-3000:]
+            for proc in procs:
+                assert proc.wait(timeout=120) == 0
+    finally:
+        for proc in procs:
+            if proc.poll() is None:
+                proc.kill()
+                proc.wait()
+        redis.stop()
+    conn = sqlite3.connect(db)
+    titles = sorted(t for (t,) in conn.execute("SELECT title FROM documents WHERE relevant = 1"))
+    assert titles == sorted(r.title for r in site.reports)
