@@ -632,6 +632,13 @@ class Archive:
         ).fetchone()
         return (row[0], row[1]) if row else None
 
+    def last_checked(self, url: str) -> str | None:
+        """When `url` was last fetched whole or found unchanged (ISO time), if ever."""
+        row = self.conn.execute(
+            "SELECT checked_at FROM validators WHERE url = ?", (url,)
+        ).fetchone()
+        return row[0] if row else None
+
     def known_links(self, url: str) -> list[tuple[str, str | None]]:
         """(url, link text) of the attachments last fetched from the page at `url`, and of
         every link on the page as it was last downloaded (its kept bytes).

@@ -104,7 +104,10 @@ class ArchiveSpider(scrapy.Spider):
         if not found.form:
             if found.text and "link_text" not in cb_kwargs:
                 cb_kwargs["link_text"] = found.text
-            return self.request(found.url, callback, found_by=found.how, **cb_kwargs)
+            request = self.request(found.url, callback, found_by=found.how, **cb_kwargs)
+            if found.lastmod:  # a sitemap's: spares asking for a page checked since
+                request.meta["lastmod"] = found.lastmod
+            return request
         return scrapy.FormRequest(
             found.url,
             formdata=dict(found.form),

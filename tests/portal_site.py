@@ -93,6 +93,7 @@ class PortalSite:
         self.news = [f"/xwdt/2024/{n}.html" for n in range(6)]
         self.pages = self._render()
         self.log: list[tuple[str, str]] = []
+        self.lastmod: dict[str, str] = {}  # a report's sitemap lastmod, when not its date
         self._server: ThreadingHTTPServer | None = None
 
     def of(self, column: str) -> list[Report]:
@@ -201,7 +202,8 @@ class PortalSite:
                     "</loc></sitemap></sitemapindex>").encode()  # fmt: skip
         if path == "/sitemap_1.xml":
             urls = "".join(
-                f"<url><loc>{base}{r.path}</loc><lastmod>{r.date}</lastmod></url>"
+                f"<url><loc>{base}{r.path}</loc><lastmod>{self.lastmod.get(r.path, r.date)}"
+                "</lastmod></url>"
                 for r in self.reports if r.column != "docx"
             )  # fmt: skip
             return f'<?xml version="1.0"?><urlset {ns}>{urls}</urlset>'.encode()

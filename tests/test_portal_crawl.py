@@ -121,3 +121,40 @@ def test_the_fleet_archives_every_report_too(tmp_path: Path) -> None:
     conn = sqlite3.connect(db)
     titles = sorted(t for (t,) in conn.execute("SELECT title FROM documents WHERE relevant = 1"))
     assert titles == sorted(r.title for r in site.reports)
+
+
+def test_a_sitemaps_lastmod_spares_asking_for_pages_checked_since(tmp_path: Path) -> None:
+    """A profile that starts from the sitemap: the second run asks for no report at all,
+    their `lastmod` being older than the first run's check; a report whose `lastmod` moves
+    on is fetched again."""
+    db = tmp_path / "a.db"
+    with PortalSite(sitemap=True) as site:
+        (tmp_path / "map.toml").write_text(
+            f'name = "map"\nstart_urls = ["{site.url}/sitemap_1.xml"]\nschedule = "1d"\n'
+            r"""follow = ['/sitemap_\d+\.xml$']
+articles = ['/zwgk/jhzj/\d{6}/', '/art/\d{4}/', '/xxgk/gzbg/\d{6}/', '/tzgg/\d{6}/']
+[settings]
+private_network = true
+delay = 0
+""",
+            "utf-8",
+        )
+        env = {**os.environ, "CRAWLER_PROFILES": str(tmp_path)}
+        cmd = [sys.executable, "-m", "crawler", "crawl", "map", "--db", str(db), "--no-progress"]
+        reports = {r.path for r in site.reports if r.column != "docx"}
+
+        def fetched() -> set[str]:
+            done = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=300)
+            assert done.returncode == 0, done.stderr[-3000:]
+            got = {path for _, path in site.log}
+            site.log.clear()
+            return got & reports
+
+        assert fetched() == reports
+        assert fetched() == set()  # nothing changed since: not even a conditional request
+        changed = site.of("hanweb")[0]
+        site.lastmod[changed.path] = "2999-01-01"
+        assert fetched() == {changed.path}
+    conn = sqlite3.connect(db)
+    unchanged = conn.execute("SELECT pages_unchanged FROM crawl_runs ORDER BY id").fetchall()
+    assert [n for (n,) in unchanged] == [0, len(reports), len(reports) - 1]
