@@ -17,6 +17,7 @@ from twisted.python.failure import Failure
 from crawler.items import FailureItem, PageItem, UnchangedItem
 from crawler.network_guard import PrivateAddressRefused
 from spiders.discovery import Found, Page, discover
+from spiders.discovery.page import MAX_LIST_PAGES
 from spiders.discovery.sites import SiteNames
 
 ATTACHMENT_RE = re.compile(r"\.(docx?|pdf|wps|txt)(\?.*)?$", re.IGNORECASE)
@@ -48,7 +49,7 @@ def page_date(page: Page) -> str | None:
     return find_published(meta=meta, raw_text=lines, url=page.url)
 
 
-def page_of(response: TextResponse) -> Page:
+def page_of(response: TextResponse, max_list_pages: int = MAX_LIST_PAGES) -> Page:
     """A text response as the recognisers read it (with the POST form it answered)."""
     form = response.request.meta.get(FORM_META, ()) if response.request else ()
     return Page(
@@ -56,6 +57,7 @@ def page_of(response: TextResponse) -> Page:
         response.text,
         header(response, "Content-Type") or "",
         tuple((str(k), str(v)) for k, v in form),
+        max_list_pages=max_list_pages,
     )
 
 
@@ -77,6 +79,13 @@ class ArchiveSpider(scrapy.Spider):
         """The source name recorded on sightings of `url`."""
         return self.name
 
+    def page_of(self, response: TextResponse) -> Page:
+        """`page_of` with the profile's cap on generated list pages, if it sets one (read
+        from the profile: fleet workers call spiders that have no crawler of their own)."""
+        profile = getattr(self, "profile", None)
+        limit = profile.settings.max_list_pages if profile is not None else None
+        return page_of(response, limit or MAX_LIST_PAGES)
+
     def discover_links(
         self, response: Response, page: Page | None = None
     ) -> tuple[list[Found], list[FailureItem]]:
@@ -84,7 +93,7 @@ class ArchiveSpider(scrapy.Spider):
         recogniser that could not read it."""
         if not isinstance(response, TextResponse):
             return [], []
-        found = discover(page or page_of(response))
+        found = discover(page or self.page_of(response))
         for n, item in enumerate(found.found):  # the site's other names: its start name
             if (url := self.sites.canonical(item.url)) and url != item.url:
                 found.found[n] = replace(item, url=url)

@@ -8,7 +8,7 @@ from urllib.parse import urlsplit
 
 from scrapy.http import Response, TextResponse
 
-from spiders.base import ATTACHMENT_RE, ArchiveSpider, page_date, page_of
+from spiders.base import ATTACHMENT_RE, ArchiveSpider, page_date
 from spiders.discovery import Page
 from spiders.discovery.sites import SiteNames
 
@@ -55,7 +55,7 @@ class DiscoverSpider(ArchiveSpider):
         read for its links, not archived."""
         if response.meta.get("redirect_urls"):
             self.sites.answered_as(response.url)
-        page = page_of(response) if isinstance(response, TextResponse) else None
+        page = self.page_of(response) if isinstance(response, TextResponse) else None
         found, failures = self.discover_links(response, page)
         if page is None or not _is_list_data(page):
             yield self.page_item(response, link_text, published_hint)

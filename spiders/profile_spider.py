@@ -10,7 +10,7 @@ from scrapy.http import Response, TextResponse
 
 from crawler.items import FailureItem
 from crawler.settings import DOWNLOADER_MIDDLEWARES
-from spiders.base import ATTACHMENT_RE, ArchiveSpider, page_date, page_of
+from spiders.base import ATTACHMENT_RE, ArchiveSpider, page_date
 from spiders.discovery import Found
 from spiders.discovery.sites import SiteNames
 from spiders.profiles import Profile
@@ -80,7 +80,7 @@ class ProfileSpider(ArchiveSpider):
             links = [Found(url, "a", text) for url, text in response.meta.get("known_links", [])]
         else:
             yield self.page_item(response, link_text)
-            page = page_of(response) if isinstance(response, TextResponse) else None
+            page = self.page_of(response) if isinstance(response, TextResponse) else None
             links, failures = self.discover_links(response, page)
             yield from failures
         attachments = [

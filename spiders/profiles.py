@@ -28,7 +28,9 @@ KNOWN_KEYS = {
     "selectors",
     "settings",
 }
-SETTING_KEYS = {"delay", "concurrency", "depth", "max_pages", "timeout", "private_network"}
+SETTING_KEYS = {
+    "delay", "concurrency", "depth", "max_pages", "max_list_pages", "timeout", "private_network",
+}  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -48,6 +50,7 @@ class SiteSettings:
     concurrency: int = 2
     depth: int | None = None
     max_pages: int | None = None
+    max_list_pages: int | None = None  # pages generated from one script-written list at most
     timeout: float | None = None  # seconds for one download
     private_network: bool = False  # may fetch private/loopback addresses (crawler/network_guard)
 
@@ -255,7 +258,7 @@ def _site_settings(value: Any, fail: Any) -> SiteSettings:
     if not isinstance(delay, int | float) or isinstance(delay, bool) or delay < 0:
         raise fail("settings.delay", "must be a number of seconds >= 0")
     out: dict[str, Any] = {"delay": float(delay)}
-    for key in ("concurrency", "depth", "max_pages"):
+    for key in ("concurrency", "depth", "max_pages", "max_list_pages"):
         if key in value:
             v = value[key]
             if not isinstance(v, int) or isinstance(v, bool) or v < 1:

@@ -42,6 +42,8 @@ def test_trs_pagination(script: str, expected: list[str]) -> None:
 def test_trs_pagination_is_capped() -> None:
     page = html('<script>createPageHTML(50000, 0, "index", "html");</script>')
     assert len(found(page, "trs-pages")) == 1000
+    capped = Page(page.url, page.text, page.content_type, max_list_pages=40)
+    assert len(found(capped, "trs-pages")) == 40
 
 
 HANWEB_COLUMN = """
@@ -232,3 +234,36 @@ def test_one_site_many_names() -> None:
     assert sites.canonical("https://other.gov.cn/") is None
     sites.answered_as("https://www.wjw.example.gov.cn/")  # the site redirects to www.
     assert sites.canonical("http://wjw.example.gov.cn/e") == "https://www.wjw.example.gov.cn/e"
+
+
+def test_xhr_api_built_by_concatenation_and_posted_with_a_form() -> None:
+    page = html(
+        "<div id='list'>加载中</div><script>var channelId = '2048'; var pageSize = 10;"
+        "function load(pageNo) { $.ajax({ url: '/site/api/queryList?channelId=' + channelId"
+        " + '&pageNo=' + pageNo + '&pageSize=' + pageSize, type: 'GET' }); }"
+        '$.ajax({url: "/gov/info/getListPage", type: "post", dataType: \'json\','
+        " data: {catalogId: channelId, pageIndex: 1, rows: 20}, success: show});</script>"
+    )
+    result = discover(page)
+    apis = [(f.url, f.form) for f in result.found if f.how == "script-api"]
+    assert apis == [
+        (f"{SITE}/site/api/queryList?channelId=2048&pageNo=1&pageSize=10", ()),
+        (
+            f"{SITE}/gov/info/getListPage",
+            (("catalogId", "2048"), ("pageIndex", "1"), ("rows", "20")),
+        ),
+    ]
+
+
+def test_json_pages_from_a_record_count_and_a_posted_form() -> None:
+    answer = {"rows": [{"docTitle": "2023年工作总结", "docPubUrl": "/zfxxgk/2023/123.html",
+                        "coverImgUrl": "/img/1.png"}], "total": 45}  # fmt: skip
+    posted = Page(f"{SITE}/gov/info/getListPage", json.dumps(answer), "application/json",
+                  form=(("catalogId", "2048"), ("pageIndex", "1"), ("rows", "20")))  # fmt: skip
+    result = discover(posted)
+    assert [(f.url, f.text) for f in result.found if not f.list] == [
+        (f"{SITE}/zfxxgk/2023/123.html", "2023年工作总结")
+    ]
+    assert [f.form for f in result.found if f.list] == [
+        (("catalogId", "2048"), ("pageIndex", str(n)), ("rows", "20")) for n in (2, 3)
+    ]

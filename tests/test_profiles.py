@@ -126,3 +126,25 @@ def test_scrapy_list_sees_profiles(tmp_path: Path) -> None:
     ).stdout.split()
     assert "example" in out
     assert "discover" in out
+
+
+def test_max_list_pages_caps_script_written_lists(tmp_path) -> None:
+    """A profile's `max_list_pages` reaches the recognisers through the spider (the fleet's
+    too: its spiders have no crawler of their own)."""
+    from scrapy.http import HtmlResponse, Request
+
+    from spiders.profile_spider import spider_for
+    from spiders.profiles import profile_from_dict
+
+    data = {
+        "name": "capped", "start_urls": ["http://a.gov.cn/col/index.html"],
+        "articles": ["/art/"], "settings": {"max_list_pages": 7},
+    }  # fmt: skip
+    spider = spider_for(profile_from_dict(data))()
+    body = '<html><body><script>createPageHTML(500, 0, "index", "html");</script></body></html>'
+    response = HtmlResponse(
+        "http://a.gov.cn/col/index.html", body=body.encode(), encoding="utf-8",
+        request=Request("http://a.gov.cn/col/index.html"),
+    )  # fmt: skip
+    found, failures = spider.discover_links(response)
+    assert failures == [] and len([f for f in found if f.how == "trs-pages"]) == 7

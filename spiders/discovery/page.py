@@ -14,19 +14,23 @@ from lxml import etree
 
 from spiders.discovery.found import DiscoveryError
 
+MAX_LIST_PAGES = 1000
 _XML_START = re.compile(r"^\s*(<\?xml|<datastore|<urlset|<sitemapindex)", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
 class Page:
     """A response as recognisers see it. `form` is the POST form the page was asked with
-    (a data proxy's), `tree` an lxml tree the caller has already parsed."""
+    (a data proxy's), `tree_given` an lxml tree the caller has already parsed,
+    `max_list_pages` the cap on the pages a script-written list may generate (a profile's
+    `max_list_pages`)."""
 
     url: str
     text: str
     content_type: str = ""
     form: tuple[tuple[str, str], ...] = ()
     tree_given: Any = field(default=None, compare=False, repr=False)
+    max_list_pages: int = MAX_LIST_PAGES  # pages generated from one list (TRS, JSON) at most
 
     @cached_property
     def kind(self) -> str:
@@ -73,9 +77,28 @@ class Page:
         return [s.text or "" for s in self.tree.iter("script") if (s.text or "").strip()]
 
     @cached_property
+    def values(self) -> dict[str, str]:
+        """The values the page's scripts assign to names (`var countPage = 5;`)."""
+        return script_values(self.scripts)
+
+    @cached_property
     def data(self) -> Any:
         """The page parsed as JSON (a JSON list answer); DiscoveryError when it is not."""
         try:
             return json.loads(self.text)
         except ValueError as exc:
             raise DiscoveryError("json", f"not JSON: {exc}") from None
+
+
+def script_values(scripts: list[str]) -> dict[str, str]:
+    """`var name = 5;`, `name = "x"` assignments in a page's scripts (first one wins)."""
+    found: dict[str, str] = {}
+    for script in scripts:
+        for name, number, single, double in re.findall(
+            r"""(?:^|[;{},(]|\b(?:var|let|const)\b)\s*([A-Za-z_$][\w$]*)\s*=\s*"""
+            r"""(?:(-?\d+)|'([^']*)'|"([^"]*)")""",
+            script,
+            re.MULTILINE,
+        ):
+            found.setdefault(name, number or single or double)
+    return found

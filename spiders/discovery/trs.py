@@ -11,22 +11,8 @@ from collections.abc import Iterator
 from spiders.discovery.found import DiscoveryError, Found
 from spiders.discovery.page import Page
 
-MAX_PAGES = 1000  # pages generated from one call at most (profile setting `max_list_pages`)
-
 _CALL = re.compile(r"createPageHTML\s*\(([^()]*)\)")
 _ARG = re.compile(r"""\s*(?:(-?\d+)|'([^']*)'|"([^"]*)"|([A-Za-z_$][\w$.]*))\s*(?:,|$)""")
-
-
-def _variables(scripts: list[str]) -> dict[str, str]:
-    """`var name = 5;` and `name = "index"` assignments in the page's scripts."""
-    found: dict[str, str] = {}
-    for script in scripts:
-        for name, number, single, double in re.findall(
-            r"""(?:var|let|const)?\s*([A-Za-z_$][\w$]*)\s*=\s*(?:(-?\d+)|'([^']*)'|"([^"]*)")""",
-            script,
-        ):
-            found.setdefault(name, number or single or double)
-    return found
 
 
 def _arguments(text: str, variables: dict[str, str]) -> list[int | str]:
@@ -42,12 +28,12 @@ def _arguments(text: str, variables: dict[str, str]) -> list[int | str]:
     return args
 
 
-def pagination(page: Page, limit: int = MAX_PAGES) -> Iterator[Found]:
+def pagination(page: Page) -> Iterator[Found]:
     """Every page of a TRS list whose pagination a script writes."""
     calls = [c for script in page.scripts for c in _CALL.findall(script)]
     if not calls:
         return
-    variables = _variables(page.scripts)
+    variables = page.values
     seen: set[str] = set()
     for call in calls:
         args = _arguments(call, variables)
@@ -59,7 +45,7 @@ def pagination(page: Page, limit: int = MAX_PAGES) -> Iterator[Found]:
         if len(names) < 2 or not isinstance(count, int):
             raise DiscoveryError("trs-pages", f"createPageHTML({call}): no file name and type")
         prefix, ext = names[0], names[1]
-        for n in range(min(max(count, 0), limit)):
+        for n in range(min(max(count, 0), page.max_list_pages)):
             name = f"{prefix}.{ext}" if n == 0 else f"{prefix}_{n}.{ext}"
             url = page.absolute(name)  # beside the list's index page
             if url not in seen:
