@@ -34,6 +34,9 @@ DOWNLOADER_MIDDLEWARES = {
     # a Content-Encoded body inflating like a bomb is refused early (crawler/inflate.py)
     "scrapy.downloadermiddlewares.httpcompression.HttpCompressionMiddleware": None,
     "crawler.inflate.InflateLimitMiddleware": 590,
+    # list pages that only a script fills, loaded in headless Chromium (crawler/render.py),
+    # after robots.txt and the network guard
+    "crawler.render.RenderMiddleware": 970,
 }
 RETRY_AFTER_MAX = 60
 

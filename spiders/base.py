@@ -18,12 +18,15 @@ from crawler.items import FailureItem, PageItem, UnchangedItem
 from crawler.network_guard import PrivateAddressRefused
 from spiders.discovery import Found, Page, discover
 from spiders.discovery.page import MAX_LIST_PAGES
+from spiders.discovery.scripted import needs_browser
 from spiders.discovery.sites import SiteNames
 
 ATTACHMENT_RE = re.compile(r"\.(docx?|pdf|wps|txt)(\?.*)?$", re.IGNORECASE)
 FORM_META = "form"  # a POST's form fields (a data proxy's), kept for the pages after it
 PROBE_META = "probe"  # a guess (/sitemap.xml, robots.txt): its absence is no failure
 FOUND_BY_META = "found_by"  # the recogniser that found a request's URL
+RENDER_META = "render"  # load in a browser (crawler/render.py)
+RENDERED_JSON_META = "rendered_json"  # the JSON a rendered page fetched: (URL, text) pairs
 
 
 def header(response: Response, name: str) -> str | None:
@@ -94,6 +97,10 @@ class ArchiveSpider(scrapy.Spider):
         if not isinstance(response, TextResponse):
             return [], []
         found = discover(page or self.page_of(response))
+        for url, text in response.meta.get(RENDERED_JSON_META) or ():  # what a browser fetched
+            more = discover(Page(url, text, "application/json"))
+            found.found.extend(f for f in more.found if not f.list)
+            found.errors.extend(more.errors)
         for n, item in enumerate(found.found):  # the site's other names: its start name
             if (url := self.sites.canonical(item.url)) and url != item.url:
                 found.found[n] = replace(item, url=url)
@@ -107,6 +114,24 @@ class ArchiveSpider(scrapy.Spider):
             for error in found.errors
         ]
         return found.found, failures
+
+    def render_request(
+        self, response: Response, page: Page | None, found: list[Found], mode: str = "auto"
+    ) -> scrapy.Request | None:
+        """The same page again, to load in a browser: always, or (`auto`) when a script
+        fills its list and no recogniser could read how; None otherwise."""
+        if page is None or response.meta.get(RENDER_META) or mode == "never":
+            return None
+        if mode == "auto" and not needs_browser(page, found):
+            return None
+        return scrapy.Request(
+            response.url,
+            callback=response.request.callback if response.request else None,
+            errback=self.on_error,
+            cb_kwargs=dict(response.request.cb_kwargs) if response.request else {},
+            meta={RENDER_META: True, FOUND_BY_META: "render"},
+            dont_filter=True,
+        )
 
     def follow(self, found: Found, callback: Any, **cb_kwargs: Any) -> scrapy.Request:
         """The request for something found: a GET, or a POST with its form (a data proxy)."""

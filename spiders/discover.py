@@ -8,7 +8,7 @@ from urllib.parse import urlsplit
 
 from scrapy.http import Response, TextResponse
 
-from spiders.base import ATTACHMENT_RE, ArchiveSpider, page_date
+from spiders.base import ATTACHMENT_RE, RENDER_META, ArchiveSpider, page_date
 from spiders.discovery import Page
 from spiders.discovery.sites import SiteNames
 
@@ -20,6 +20,8 @@ class DiscoverSpider(ArchiveSpider):
 
     name = "discover"
     custom_settings = {"DEPTH_LIMIT": DEFAULT_DEPTH}  # noqa: RUF012
+
+    render_mode = "auto"  # a page whose list a script fills is loaded in a browser
 
     def __init__(self, urls: str | list[str] = "", *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -57,9 +59,12 @@ class DiscoverSpider(ArchiveSpider):
             self.sites.answered_as(response.url)
         page = self.page_of(response) if isinstance(response, TextResponse) else None
         found, failures = self.discover_links(response, page)
-        if page is None or not _is_list_data(page):
+        rendered = bool(response.meta.get(RENDER_META))  # archived when it was fetched
+        if not rendered and (page is None or not _is_list_data(page)):
             yield self.page_item(response, link_text, published_hint)
         yield from failures
+        if render := self.render_request(response, page, found, self.render_mode):
+            yield render
         date: list[str | None] = []  # the page's date, for the attachments it links
         for item in found:
             if self.sites.canonical(item.url) is None:  # another site: counted, not followed

@@ -49,8 +49,11 @@ class ProfileSpider(ArchiveSpider):
         calendars), and a failure record says where.
         """
         lists, new = [], 0
-        found, failures = self.discover_links(response)
+        page = self.page_of(response) if isinstance(response, TextResponse) else None
+        found, failures = self.discover_links(response, page)
         yield from failures
+        if render := self.render_request(response, page, found, self.profile.render):
+            yield render
         for item in found:
             if self.profile.is_article(item.url):
                 new += item.url not in self.articles_seen

@@ -27,7 +27,9 @@ KNOWN_KEYS = {
     "schedule",
     "selectors",
     "settings",
+    "render",
 }
+RENDER_MODES = ("auto", "always", "never")
 SETTING_KEYS = {
     "delay", "concurrency", "depth", "max_pages", "max_list_pages", "timeout", "private_network",
 }  # fmt: skip
@@ -85,6 +87,7 @@ class Profile:
     settings: SiteSettings = field(default_factory=SiteSettings)
     title: str | None = None
     path: Path | None = None
+    render: str = "auto"  # list pages in a browser: when a script fills them, always, never
 
     def is_article(self, url: str) -> bool:
         return any(p.search(url) for p in self.articles)
@@ -164,6 +167,9 @@ def profile_from_dict(data: dict[str, Any], path: Path | None = None) -> Profile
     title = data.get("title")
     if title is not None and not isinstance(title, str):
         raise fail("title", "must be a string")
+    render = data.get("render", "auto")
+    if render not in RENDER_MODES:
+        raise fail("render", f"must be one of {', '.join(RENDER_MODES)}")
 
     return Profile(
         name=name,
@@ -176,6 +182,7 @@ def profile_from_dict(data: dict[str, Any], path: Path | None = None) -> Profile
         selectors=selectors,
         settings=settings,
         path=path,
+        render=render,
     )
 
 

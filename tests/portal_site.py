@@ -74,10 +74,11 @@ def _docx(report: Report) -> bytes:
 class PortalSite:
     """The replica portal; `reports` are the work documents a complete crawl archives."""
 
-    def __init__(self, *, sitemap: bool = True) -> None:
+    def __init__(self, *, sitemap: bool = True, scripted: bool = False) -> None:
         self.sitemap = sitemap
         articles = [a for a in generate(40) if a.copy_of is None]
         columns = ["trs"] * 6 + ["hanweb"] * 5 + ["xhr"] * 4 + ["docx", "home"]
+        columns += ["scripted"] * 2 if scripted else []
         self.reports: list[Report] = []
         for n, (article, column) in enumerate(zip(articles, columns, strict=False)):
             ym, day = article.date[:7].replace("-", ""), article.date.replace("-", "")
@@ -87,6 +88,7 @@ class PortalSite:
                 "xhr": f"/xxgk/gzbg/{ym}/{5000 + n}.shtml",
                 "docx": f"/module/download/downfile.jsp?classid=0&filename={n:x}e5f0c1.docx",
                 "home": f"/tzgg/{ym}/t{day}_{100200 + n}.html",
+                "scripted": f"/ztzl/{ym}/{7000 + n}.html",
             }[column]
             path = path.replace("/0", "/", 1) if column == "hanweb" else path
             self.reports.append(Report(path, article.title, article.date, article.paras, column))
@@ -169,6 +171,19 @@ class PortalSite:
             "<script>fetch('/api/cms/content/list?channelId=1024&page=1&size=2')"
             ".then(r => r.json()).then(r => show(r.data.list));</script>",
         ), html)  # fmt: skip
+        if self.of("scripted"):  # a list whose API no recogniser can see: only a browser
+            pages["/ztzl/index.html"] = (_page(
+                "专题专栏", '<ul class="news-list"></ul>',
+                "<script>var parts = ['/zt', 'zl', '/da', 'ta', '.js', 'on'];"
+                "fetch(parts.join('')).then(function (r) { return r.json(); })"
+                ".then(function (r) { var ul = document.querySelector('.news-list');"
+                " r.items.forEach(function (it) { var li = document.createElement('li');"
+                " li.innerHTML = '<a href=\"' + it.go + '\">' + it.t + '</a>';"
+                " ul.appendChild(li); }); });</script>",
+            ), html)  # fmt: skip
+            items = [{"t": r.title, "go": r.path} for r in self.of("scripted")]
+            pages["/ztzl/data.json"] = (json.dumps({"items": items}, ensure_ascii=False)
+                                        .encode(), "application/json")  # fmt: skip
         news = "".join(f'<li><a href="{p}">第{n}期新闻：院感培训开班</a></li>'
                        for n, p in enumerate(self.news))  # fmt: skip
         for n, path in enumerate(self.news):
@@ -177,10 +192,14 @@ class PortalSite:
             body = f"<h1>区卫健委开展第{n}期院感防控培训</h1><p>{words}</p>"
             pages[path] = (_page(f"第{n}期培训", body), html)
         home_report = self.of("home")[0]
+        scripted_link = (
+            '<li><a href="/ztzl/index.html">专题</a></li>' if self.of("scripted") else ""
+        )
         pages["/index.html"] = (_page("江州市卫生健康委员会", (
             '<ul><li><a href="/zwgk/jhzj/index.html">计划总结</a></li>'
             '<li><a href="/col/col4021/index.html">工作计划</a></li>'
-            '<li><a href="/xxgk/gzbg/index.html">工作报告</a></li></ul>'
+            '<li><a href="/xxgk/gzbg/index.html">工作报告</a></li>'
+            f"{scripted_link}</ul>"
             f'<ul class="news">{news}</ul>'
             f'<a href="{home_report.path}?utm_source=wechat&spm=a1.b2">'
             f"{escape(home_report.title)}</a>"

@@ -158,3 +158,47 @@ delay = 0
     conn = sqlite3.connect(db)
     unchanged = conn.execute("SELECT pages_unchanged FROM crawl_runs ORDER BY id").fetchall()
     assert [n for (n,) in unchanged] == [0, len(reports), len(reports) - 1]
+
+
+CHROMIUM_MISSING = "chromium and chromedriver are not installed"
+
+
+def test_a_list_only_a_browser_can_read(tmp_path: Path) -> None:
+    """A list whose API a script assembles at run time: the ad-hoc crawl loads it in
+    headless Chromium and archives its reports; the other lists are not rendered."""
+    from crawler.render import browser_paths
+
+    if browser_paths() is None:
+        if os.environ.get("CI"):
+            pytest.fail(f"CI must have them (.ci/run): {CHROMIUM_MISSING}")
+        pytest.skip(CHROMIUM_MISSING)
+    db = tmp_path / "a.db"
+    with PortalSite(sitemap=False, scripted=True) as site:
+        done = crawl(f"{site.url}/index.html", db)
+        log = list(site.log)
+    assert done.returncode == 0, done.stderr[-3000:]
+    conn = sqlite3.connect(db)
+    titles = sorted(t for (t,) in conn.execute("SELECT title FROM documents WHERE relevant = 1"))
+    assert titles == sorted(r.title for r in site.reports)
+    # the browser fetched the list page and its JSON; no other list page was rendered
+    assert log.count(("GET", "/ztzl/index.html")) == 2
+    assert ("GET", "/ztzl/data.json") in log
+    assert log.count(("GET", "/zwgk/jhzj/index.html")) == 1
+
+
+def test_without_a_browser_the_crawl_goes_on_and_says_what_it_missed(tmp_path: Path) -> None:
+    db = tmp_path / "a.db"
+    with PortalSite(sitemap=False, scripted=True) as site:
+        done = subprocess.run(
+            [sys.executable, "-m", "crawler", "crawl", f"{site.url}/index.html",
+             "--private-network", "--delay", "0", "--no-progress", "--db", str(db)],
+            capture_output=True, text=True, timeout=300,
+            env={**os.environ, "CRAWLER_CHROMIUM": str(tmp_path / "no-chromium")},
+        )  # fmt: skip
+    assert done.returncode == 0, done.stderr[-3000:]
+    warnings = [line for line in done.stderr.splitlines() if "not rendered" in line]
+    assert len(warnings) == 1 and f"{site.url}/ztzl/index.html" in warnings[0]
+    conn = sqlite3.connect(db)
+    titles = {t for (t,) in conn.execute("SELECT title FROM documents WHERE relevant = 1")}
+    assert titles == {r.title for r in site.reports if r.column != "scripted"}
+    assert conn.execute("SELECT count(*) FROM failures WHERE stage != 'clean'").fetchone() == (0,)
