@@ -48,6 +48,7 @@ FLAGS = (
     "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
     "--disable-background-networking", "--disable-component-update", "--disable-sync",
     "--disable-extensions", "--mute-audio", "--blink-settings=imagesEnabled=false",
+    "--js-flags=--max-old-space-size=256", "--renderer-process-limit=1",
 )  # fmt: skip
 PRIVATE_PATTERNS = [
     "*://10.*", "*://127.*", "*://0.*", "*://169.254.*", "*://192.168.*", "*://localhost*",
@@ -144,6 +145,7 @@ class RenderMiddleware:
         self.crawler = crawler
         self.timeout = timeout
         self.private_ok = crawler.settings.getbool("PRIVATE_NETWORK_ALLOWED")
+        self.delay = crawler.settings.getfloat("DOWNLOAD_DELAY")
         self.paths = browser_paths()
         self.executor = ThreadPoolExecutor(1, thread_name_prefix="render")
         self.browsers: dict[str, Browser] = {}
@@ -162,6 +164,7 @@ class RenderMiddleware:
         if self.paths is None:
             self.missed.append(request.url)
             raise RenderUnavailable(f"no browser to render {request.url}")
+        await asyncio.sleep(self.delay)  # the site's delay: its page was fetched just now
         loop = asyncio.get_running_loop()
         rendered = await loop.run_in_executor(self.executor, self._render, request)
         request.meta[JSON_META] = rendered.json

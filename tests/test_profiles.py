@@ -148,3 +148,22 @@ def test_max_list_pages_caps_script_written_lists(tmp_path) -> None:
     )  # fmt: skip
     found, failures = spider.discover_links(response)
     assert failures == [] and len([f for f in found if f.how == "trs-pages"]) == 7
+
+
+def test_a_list_no_recogniser_can_read_is_a_discover_failure() -> None:
+    from scrapy.http import Request, TextResponse
+
+    from spiders.profile_spider import spider_for
+    from spiders.profiles import profile_from_dict
+
+    data = {"name": "x", "start_urls": ["http://a.gov.cn/api/list?page=1"], "articles": ["/art/"]}
+    spider = spider_for(profile_from_dict(data))()
+    response = TextResponse(
+        "http://a.gov.cn/api/list?page=1", body=b'{"data": {"list": [{"url": "/art/1.html"',
+        headers={"Content-Type": "application/json"}, request=Request("http://a.gov.cn/"),
+    )  # fmt: skip
+    found, failures = spider.discover_links(response)
+    assert found == []
+    [failure] = failures
+    assert (failure.stage, failure.url) == ("discover", "http://a.gov.cn/api/list?page=1")
+    assert failure.reason.startswith("json: not JSON")
