@@ -170,7 +170,8 @@ def crawl(
         sys.exit(exit_code(result.signum))
     if result.interrupted:
         sys.exit(1)
-    if result.total("response_received_count") == result.total("robotstxt/response_count"):
+    asked = result.total("robotstxt/response_count") + result.total("discover/probe_responses")
+    if result.total("response_received_count") == asked:  # robots.txt and sitemap guesses
         raise click.ClickException(_nothing_fetched(result, db))
 
 

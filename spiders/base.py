@@ -89,6 +89,12 @@ class ArchiveSpider(scrapy.Spider):
         limit = profile.settings.max_list_pages if profile is not None else None
         return page_of(response, limit or MAX_LIST_PAGES)
 
+    def count(self, key: str) -> None:
+        """Add one to a crawl stat (fleet workers call spiders that have no crawler)."""
+        crawler = getattr(self, "crawler", None)
+        if crawler is not None and crawler.stats:
+            crawler.stats.inc_value(key)
+
     def discover_links(
         self, response: Response, page: Page | None = None
     ) -> tuple[list[Found], list[FailureItem]]:
@@ -218,6 +224,8 @@ class ArchiveSpider(scrapy.Spider):
         request = failure.request  # type: ignore[attr-defined]
         if request.meta.get(PROBE_META):  # a guessed URL that is not there
             self.logger.debug("probe %s: %s", request.url, failure.value)
+            if failure.check(HttpError):  # answered all the same (crawl summary)
+                self.count("discover/probe_responses")
             return
         if failure.check(HttpError):
             status = failure.value.response.status

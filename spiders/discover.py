@@ -8,7 +8,7 @@ from urllib.parse import urlsplit
 
 from scrapy.http import Response, TextResponse
 
-from spiders.base import ATTACHMENT_RE, RENDER_META, ArchiveSpider, page_date
+from spiders.base import ATTACHMENT_RE, PROBE_META, RENDER_META, ArchiveSpider, page_date
 from spiders.discovery import Page
 from spiders.discovery.sites import SiteNames
 
@@ -57,6 +57,8 @@ class DiscoverSpider(ArchiveSpider):
         read for its links, not archived."""
         if response.meta.get("redirect_urls"):
             self.sites.answered_as(response.url)
+        if response.meta.get(PROBE_META):  # not a page anyone asked for (crawl summary)
+            self.count("discover/probe_responses")
         page = self.page_of(response) if isinstance(response, TextResponse) else None
         found, failures = self.discover_links(response, page)
         rendered = bool(response.meta.get(RENDER_META))  # archived when it was fetched
@@ -68,7 +70,7 @@ class DiscoverSpider(ArchiveSpider):
         date: list[str | None] = []  # the page's date, for the attachments it links
         for item in found:
             if self.sites.canonical(item.url) is None:  # another site: counted, not followed
-                self.crawler.stats.inc_value("discover/offsite")
+                self.count("discover/offsite")
                 continue
             hint = None
             if page is not None and ATTACHMENT_RE.search(item.url):
