@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import fcntl
 import logging
 import os
 import signal
@@ -33,7 +32,7 @@ from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
 from crawler.errors import CrawlerError
-from crawler.supervise import CRAWL_TIMEOUT, STOP_GRACE, Supervisor
+from crawler.supervise import CRAWL_TIMEOUT, STOP_GRACE, Supervisor, try_lock
 from spiders.profiles import Profile, load_profiles
 
 logger = logging.getLogger("scheduler")
@@ -181,13 +180,8 @@ def lock_path(db: str | Path) -> Path:
 def hold_lock(db: str | Path) -> IO[str] | None:
     """Lock the archive's scheduler lock (held while the file stays open); None when another
     scheduler holds it."""
-    path = lock_path(db)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle = open(path, "a+")  # noqa: SIM115 (held while the scheduler runs)
-    try:
-        fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
-    except BlockingIOError:
-        handle.close()
+    handle = try_lock(lock_path(db))
+    if handle is None:
         return None
     handle.truncate(0)
     handle.write(f"{os.getpid()}\n")

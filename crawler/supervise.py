@@ -146,16 +146,23 @@ class Supervisor:
 
     def _source_lock(self, source: str) -> IO[str] | None:
         """The source's lock file, locked; None when another process holds it."""
-        path = self.data_dir / "locks" / f"{source}.lock"
-        path.parent.mkdir(parents=True, exist_ok=True)
-        handle = open(path, "a")  # noqa: SIM115 (held for the whole crawl)
-        try:
-            fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            handle.close()
-            return None
-        os.set_inheritable(handle.fileno(), True)
+        handle = try_lock(self.data_dir / "locks" / f"{source}.lock")
+        if handle is not None:
+            os.set_inheritable(handle.fileno(), True)  # the crawl holds it too
         return handle
+
+
+def try_lock(path: Path) -> IO[str] | None:
+    """`path` opened and locked (`flock`, held while the file stays open); None when
+    another process holds it."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handle = open(path, "a+")  # noqa: SIM115 (held by the caller)
+    try:
+        fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        handle.close()
+        return None
+    return handle
 
 
 def _status(code: int | None, recorded: str | None, timed_out: bool, stopping: bool) -> str:
