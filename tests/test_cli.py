@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import json
 import os
+import re
 import sqlite3
 import subprocess
 import sys
@@ -230,3 +231,13 @@ def test_python_dash_m_and_version() -> None:
         check=True,
     )
     assert done.stdout.startswith("crawler, version")
+
+
+def test_every_command_the_readme_names_exists() -> None:
+    """The README's commands are real: each `crawler NAME` it mentions answers --help."""
+    readme = (ROOT / "README.md").read_text("utf-8")
+    names = set(re.findall(r"`crawler ([a-z]+)\b", readme))
+    assert {"demo", "crawl", "clean", "try", "serve", "export", "sources", "schedule"} <= names
+    for name in sorted(names):
+        code, out, _ = run(name, "--help")
+        assert code == 0 and "Usage:" in out, name
