@@ -73,6 +73,13 @@ _COLUMNS = tuple(
 )
 Progress = Callable[[int, int], None]
 
+# how a document's text is laid out (crawler/tables.py), for whoever reads the corpus
+TEXT_LAYOUT = (
+    "one paragraph or heading per line; a table row per line, its cells in order separated"
+    " by a tab (a cell spanning rows repeated on each, one spanning columns followed by"
+    " empty cells)"
+)
+
 
 class ExportError(CrawlerError):
     """An export cannot be written where it was asked to go."""
@@ -563,6 +570,7 @@ def export(
             "output": out.name,
             "records": records,
             "sha256": digest,
+            "text_layout": TEXT_LAYOUT,
             "options": {
                 "dedup": options.dedup,
                 "text": options.text,

@@ -17,6 +17,7 @@ from typing import Any
 
 from crawler.errors import RulesError
 from crawler.script import to_simplified
+from crawler.tables import CELL
 
 try:
     import tomllib
@@ -279,9 +280,18 @@ def load_rules(path: str | Path | None = None) -> Rules:
 # ------------------------------------------------------------------ line helpers
 
 
-def _normalize_line(line: str) -> str:
-    """Collapse whitespace runs (full-width spaces included) and strip."""
+def _normalize_line(line: str, tables: bool = False) -> str:
+    """Collapse whitespace runs (full-width spaces included) and strip; with `tables`, a
+    table row (cells separated by tabs, crawler/tables.py) cell by cell."""
+    if tables and CELL in line:
+        cells = [_WS.sub(" ", cell).strip() for cell in line.split(CELL)]
+        return CELL.join(cells).rstrip(CELL) if any(cells) else ""
     return _WS.sub(" ", line).strip()
+
+
+def is_row(line: str) -> bool:
+    """A table row: never chrome, a page marker, a title or part of a paragraph."""
+    return CELL in line
 
 
 def _size(line: str) -> int:
@@ -316,6 +326,9 @@ def _strip_spans(lines: list[str], rules: Rules) -> list[str]:
     """Remove inline chrome spans and pinyin ruby inside lines."""
     out = []
     for line in lines:
+        if is_row(line):
+            out.append(line)
+            continue
         line = strip_ruby(line)
         simple = _simplified(line)
         for rule in rules.strips:
@@ -375,6 +388,9 @@ def _drop_lines(lines: list[str], rules: Rules, flags: dict[str, str]) -> list[s
     """
     out = []
     for index, line in enumerate(lines):
+        if is_row(line):
+            out.append(line)
+            continue
         simple = _simplified(line)
         size = _size(line)
         hit = None
@@ -419,7 +435,11 @@ def _marker_run(lines: list[str]) -> set[int]:
     Page markers count up 1, 2, 3 … across long page-sized lines, and at least one of them
     cuts a sentence in half (the line before is long and ends mid-sentence).
     """
-    numbered = [(i, int(m.group(1))) for i, line in enumerate(lines) if (m := _MARKER.match(line))]
+    numbered = [
+        (i, int(m.group(1)))
+        for i, line in enumerate(lines)
+        if not is_row(line) and (m := _MARKER.match(line))
+    ]
     found: set[int] = set()
     run: list[tuple[int, int]] = []
     for index, number in [*numbered, (-1, -1)]:
@@ -460,7 +480,7 @@ def _join_markers(lines: list[str]) -> list[str]:
     for index, line in enumerate(lines):
         if index in markers:
             line = _MARKER.sub("", line, count=1).strip()
-            if out and not _ends_sentence(out[-1]) and _size(out[-1]) >= 30:
+            if out and not _ends_sentence(out[-1]) and _size(out[-1]) >= 30 and not is_row(out[-1]):
                 out[-1] = out[-1] + line
                 continue
         if line:
@@ -492,11 +512,11 @@ def _reflow(lines: list[str]) -> list[str]:
     out: list[str] = []
     joining = False
     for line, is_full in zip(lines, full, strict=True):
-        if joining and not _ITEM_START.match(line):
+        if joining and not _ITEM_START.match(line) and not is_row(line):
             out[-1] += line
         else:
             out.append(line)
-        joining = is_full and not _ends_sentence(line)
+        joining = is_full and not _ends_sentence(line) and not is_row(line)
     return out
 
 
@@ -545,10 +565,10 @@ def _strip_title_prefix(line: str, title_key: str) -> str:
     return line
 
 
-def _split(text: str) -> Iterable[str]:
-    """Lines of text, whitespace-normalized, empties dropped."""
+def _split(text: str, tables: bool = False) -> Iterable[str]:
+    """Lines of text, whitespace-normalized, empties dropped (table rows kept as rows)."""
     for line in _NEWLINES.split(text):
-        line = _normalize_line(line)
+        line = _normalize_line(line, tables)
         if line:
             yield line
 
@@ -563,11 +583,16 @@ class Cleaned:
     title: str | None = None
 
 
-def clean_text(text: str, *, title: str | None = None, rules: Rules | None = None) -> Cleaned:
-    """The report body of extracted text (chrome lines out, one paragraph a line), with flags."""
+def clean_text(
+    text: str, *, title: str | None = None, rules: Rules | None = None, tables: bool = False
+) -> Cleaned:
+    """The report body of extracted text (chrome lines out, one paragraph a line), with flags.
+
+    `tables`: a line with tabs is a table row (the extractor's, crawler/tables.py), kept
+    whole; otherwise a tab is a space."""
     rules = rules or load_rules()
     flags: dict[str, str] = {}
-    lines = list(_split(text))
+    lines = list(_split(text, tables))
     lines = _strip_spans(lines, rules)
     lines = _drop_blocks(lines, rules)
     lines = _drop_lines(lines, rules, flags)

@@ -42,6 +42,7 @@ from crawler.repeats import (
     teaser_items,
     twins,
 )
+from crawler.tables import CELL, table_rows
 
 logger = logging.getLogger(__name__)
 
@@ -102,6 +103,7 @@ _SITE_TAIL = re.compile(
     r"\s*[-–—|_｜]\s*[^-–—|_｜]{1,15}(网|网站|官网|门户|频道|委|局|政府|中心|百科|平台)\s*$"
 )
 _WEIGHTS = (1.0, 1.0, 0.5, 0.25)
+_CELL_MARK = "\x1f"  # between a table row's cells until lines are collapsed
 _FURNITURE_SHARE = 0.3  # furniture-named blocks holding less of the page than this go
 
 
@@ -424,13 +426,22 @@ def _first_text_index(node: Element, order: dict[Element, int]) -> int:
 
 
 def _lines(nodes: Iterable[Element], skip: set[Element]) -> str:
-    """Text of nodes: one line per block, <br> as a break, table cells space-separated."""
+    """Text of nodes: one line per block, <br> as a break; a data table's rows one line
+    each, their cells separated by a tab (crawler/tables.py)."""
     out: list[str] = []
     for node in nodes:
         _walk(node, out, skip)
         out.append(LINE)
-    lines = (_collapse(line) for line in "".join(out).split(LINE))
+    lines = (_collapse_row(line) for line in "".join(out).split(LINE))
     return LINE.join(line for line in lines if line)
+
+
+def _collapse_row(line: str) -> str:
+    """A line collapsed; a table row cell by cell, its cells joined by a tab."""
+    if _CELL_MARK not in line:
+        return _collapse(line)
+    cells = [_collapse(cell) for cell in line.split(_CELL_MARK)]
+    return CELL.join(cells) if any(cells) else ""
 
 
 def _walk(root: Element, out: list[str], skip: set[Element]) -> None:
@@ -440,6 +451,11 @@ def _walk(root: Element, out: list[str], skip: set[Element]) -> None:
         tag = el.tag
         if event == "start":
             if el in skip or tag == "br":
+                walker.skip_subtree()
+                continue
+            if tag == "table" and (rows := table_rows(el)) is not None:
+                out.append(LINE)
+                out.append(LINE.join(_CELL_MARK.join(r) for r in rows))
                 walker.skip_subtree()
                 continue
             out.append(MARKS.get(tag, ""))

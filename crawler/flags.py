@@ -39,7 +39,7 @@ def is_truncated(text: str, *, cut_marker: bool = False) -> bool:
     if cut_marker:
         return True
     last = next((line.strip() for line in reversed(text.splitlines()) if line.strip()), "")
-    if not last or last.endswith(_SENTENCE_END):
+    if not last or last.endswith(_SENTENCE_END) or "\t" in last:  # a table row ends it
         return False
     if last.endswith(_OPEN_END):
         return True

@@ -110,7 +110,7 @@ def process(
         title = None
     else:
         raise StageError("detect", f"{kind} attachments are not supported yet")
-    cleaned = _stage("clean", lambda: clean_text(raw_text, title=title))
+    cleaned = _stage("clean", lambda: clean_text(raw_text, title=title, tables=kind == "html"))
     text = cleaned.text
     if kind != "html":
         title = cleaned.title or link_text or _file_title(url)

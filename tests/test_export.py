@@ -217,6 +217,7 @@ def test_manifest_describes_the_output(db: Path, tmp_path: Path) -> None:
     jsonl(db, out, filters=Filters(years=(2023,)))
     manifest = json.loads((tmp_path / "c.jsonl.manifest.json").read_text())
     assert manifest["records"] == 1 and manifest["format"] == "jsonl"
+    assert "separated by a tab" in manifest["text_layout"]
     assert manifest["sha256"] == hashlib.sha256(out.read_bytes()).hexdigest()
     assert manifest["filters"]["years"] == [2023]
     assert manifest["archive"]["path"] == str(db.resolve())

@@ -330,10 +330,28 @@ def test_default_facets_and_sort(server: Server) -> None:
 def test_document_page_shows_text_sightings_and_cluster(server: Server) -> None:
     with urllib.request.urlopen(f"{server.base}/documents/1", timeout=30) as r:
         page = r.read().decode("utf-8")
-    assert "一、疾病预防控制\n全区卫生健康工作稳步推进。" in page  # line breaks kept
+    assert "<p>一、疾病预防控制</p><p>全区卫生健康工作稳步推进。</p>" in page  # a line each
     assert '<a href="http://bureau.test/docs/0.html"' in page
     assert "地区" in page and "枫林区" in page
     assert "江州市卫生健康委员会2023年度工作报告" in page  # its near-duplicate
+
+
+def test_document_page_shows_a_tables_rows_as_a_table(server: Server) -> None:
+    text = "主要指标如下。\n指标\t2023年\t增长\n签约人数\t520\t12.5%\n全年目标完成。"
+    with Archive(server.db) as archive:
+        new = add(archive, 8, "指标表", text)
+    try:
+        with urllib.request.urlopen(f"{server.base}/documents/{new}", timeout=30) as r:
+            page = r.read().decode("utf-8")
+    finally:
+        with Archive(server.db) as archive, archive.conn:
+            archive.conn.execute("DELETE FROM sightings WHERE document_id = ?", (new,))
+            archive.conn.execute("DELETE FROM documents WHERE id = ?", (new,))
+    assert (
+        '<p>主要指标如下。</p><table class="document-table"><tr><td>指标</td><td>2023年</td>'
+        "<td>增长</td></tr><tr><td>签约人数</td><td>520</td><td>12.5%</td></tr></table>"
+        "<p>全年目标完成。</p>"
+    ) in page
 
 
 def test_serves_while_a_crawl_writes(server: Server) -> None:
