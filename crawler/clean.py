@@ -39,6 +39,8 @@ _RUBY = re.compile(
     rf"[a-z{_TONES}]{{1,7}}[1-5]?\s*[)）]"
 )
 _MARKER = re.compile(r"^(\d{1,3})、")
+# a line ending with a date: an entry of a list of links (title, date), never wrapped prose
+_DATE_END = re.compile(r"(?:19|20)\d{2}\s*[-/.年]\s*\d{1,2}\s*[-/.月]\s*\d{1,2}\s*日?\)?\]?$")
 _SENTENCE_END = tuple("。！？；：!?;:…”’」』）)】》>")
 _TITLE_NOISE = re.compile(
     r"[【\[]\s*\d+\s*字\s*[】\]]|\.(docx?|pdf|pptx?|xlsx?|wps|txt)$|[\s\u3000《》“”\"'_—-]",
@@ -517,6 +519,7 @@ def _reflow(lines: list[str]) -> list[str]:
         else:
             out.append(line)
         joining = is_full and not _ends_sentence(line) and not is_row(line)
+        joining = joining and not _DATE_END.search(line)  # a dated list entry ends there
     return out
 
 

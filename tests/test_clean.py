@@ -493,3 +493,15 @@ def test_given_title_wins_over_chrome_line():
 def test_heading_without_year_glued_to_first_line_removed():
     text = f"2023年区卫生健康局年度工作报告.docx\n区卫生健康局年度工作报告 一、主要工作 {BODY}"
     assert clean(text) == f"一、主要工作 {BODY}"
+
+
+def test_a_column_of_dated_links_is_not_reflowed_into_one_paragraph():
+    """Lines of one width look like a hard-wrapped PDF, but a line ending with a date is a
+    list entry (title, date): joined, a column page read as a long report."""
+    from crawler.process import process
+    from crawler.sample_site.generated import generate, render
+
+    page = process(render(generate(60))["/gzzj/index_1.html"], url="http://x.gov.cn/gzzj/")
+    lines = page.text.splitlines()
+    assert len(lines) >= 20 and all(len(line) < 40 for line in lines)
+    assert not page.relevance.relevant and page.relevance.reasons == ("body: list page",)
