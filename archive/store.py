@@ -775,6 +775,13 @@ class Archive:
             )
         return cur.rowcount
 
+    def failures_of(self, run_ids: list[int]) -> list[tuple[str, str]]:
+        """(URL, reason) of the failures some runs recorded, in the order recorded."""
+        marks = ", ".join("?" for _ in run_ids)
+        return self.conn.execute(
+            f"SELECT url, reason FROM failures WHERE run_id IN ({marks}) ORDER BY id", run_ids
+        ).fetchall()
+
     def documents_by_source(self) -> dict[str, int]:
         """How many distinct documents each source has been seen with."""
         return dict(

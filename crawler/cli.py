@@ -267,10 +267,7 @@ def _nothing_fetched(result: Any, db: Path) -> str:
     rows: list[Any] = []
     if runs:
         with Archive(db) as archive:
-            marks = ", ".join("?" for _ in runs)
-            rows = archive.conn.execute(
-                f"SELECT url, reason FROM failures WHERE run_id IN ({marks}) ORDER BY id", runs
-            ).fetchall()
+            rows = archive.failures_of(runs)
     if rows:
         url, reason = rows[0]
         more = f" (and {len(rows) - 1} more failures)" if len(rows) > 1 else ""

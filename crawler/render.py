@@ -35,12 +35,10 @@ from scrapy.crawler import Crawler
 from scrapy.exceptions import NotConfigured
 from scrapy.http import HtmlResponse
 
-from spiders.base import DroppedByPolicy
+from spiders.base import RENDER_META, RENDERED_JSON_META, DroppedByPolicy
 
 logger = logging.getLogger(__name__)
 
-META = "render"
-JSON_META = "rendered_json"
 TIMEOUT = 20.0  # seconds one page may take to load and settle
 SETTLE = 1.0  # seconds without new links before a loaded page counts as settled
 MAX_JSON = 20  # JSON answers kept per page
@@ -159,7 +157,7 @@ class RenderMiddleware:
         return cls(crawler, crawler.settings.getfloat("RENDER_TIMEOUT", TIMEOUT))
 
     async def process_request(self, request: Request) -> HtmlResponse | None:
-        if not request.meta.get(META):
+        if not request.meta.get(RENDER_META):
             return None
         if self.paths is None:
             self.missed.append(request.url)
@@ -167,7 +165,7 @@ class RenderMiddleware:
         await asyncio.sleep(self.delay)  # the site's delay: its page was fetched just now
         loop = asyncio.get_running_loop()
         rendered = await loop.run_in_executor(self.executor, self._render, request)
-        request.meta[JSON_META] = rendered.json
+        request.meta[RENDERED_JSON_META] = rendered.json
         if self.crawler.stats:
             self.crawler.stats.inc_value("render/pages")
         return HtmlResponse(

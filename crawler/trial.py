@@ -9,15 +9,13 @@ from typing import Any
 
 from scrapy import Request, signals
 from scrapy.crawler import Crawler
-from scrapy.http import Response
+from scrapy.http import Response, TextResponse
 
 from crawler.archiving import prepare
 from crawler.items import FailureItem, PageItem, UnchangedItem
-from spiders.base import FOUND_BY_META
+from spiders.base import FOUND_BY_META, page_of
 
 LIST_CALLBACKS = ("parse",)  # a profile spider's list pages
-# answers read for their links (data proxies, JSON lists, sitemaps), never archived
-DATA_TYPES = (b"text/xml", b"application/xml", b"application/json", b"text/json")
 Echo = Callable[[str], None]
 
 
@@ -78,10 +76,8 @@ class TrialPipeline:
             return
         self.found_by[response.url] = how
         callback = getattr(request.callback, "__name__", "")
-        ctype = (response.headers.get("Content-Type") or b"").split(b";")[0].strip().lower()
         profile_list = callback in LIST_CALLBACKS and hasattr(self.crawler.spider, "profile")
-        data = ctype in DATA_TYPES or ctype.endswith((b"+xml", b"+json"))
-        data = data or response.url.endswith("/robots.txt")
+        data = isinstance(response, TextResponse) and page_of(response).is_list_data
         if profile_list or data:  # read for its links, not archived
             self.line("list", how, response.url, f"HTTP {response.status}")
 

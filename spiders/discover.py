@@ -9,7 +9,6 @@ from urllib.parse import urlsplit
 from scrapy.http import Response, TextResponse
 
 from spiders.base import ATTACHMENT_RE, PROBE_META, RENDER_META, ArchiveSpider, page_date
-from spiders.discovery import Page
 from spiders.discovery.sites import SiteNames
 
 DEFAULT_DEPTH = 8
@@ -62,7 +61,7 @@ class DiscoverSpider(ArchiveSpider):
         page = self.page_of(response) if isinstance(response, TextResponse) else None
         found, failures = self.discover_links(response, page)
         rendered = bool(response.meta.get(RENDER_META))  # archived when it was fetched
-        if not rendered and (page is None or not _is_list_data(page)):
+        if not rendered and (page is None or not page.is_list_data):
             yield self.page_item(response, link_text, published_hint)
         yield from failures
         if render := self.render_request(response, page, found, self.render_mode):
@@ -77,9 +76,3 @@ class DiscoverSpider(ArchiveSpider):
                 date = date or [page_date(page)]
                 hint = date[0]
             yield self.follow(item, self.parse, published_hint=hint)
-
-
-def _is_list_data(page: Page) -> bool:
-    """Data a list is made of, read for its links and not archived: robots.txt, a data
-    proxy's XML, a JSON list, a sitemap."""
-    return page.url.endswith("/robots.txt") or page.kind in ("xml", "json")

@@ -45,6 +45,12 @@ class Page:
             return "html"
         return "text"
 
+    @property
+    def is_list_data(self) -> bool:
+        """Data a list is made of, read for its links and never archived: robots.txt, a
+        data proxy's XML, a JSON list, a sitemap."""
+        return self.url.endswith("/robots.txt") or self.kind in ("xml", "json")
+
     @cached_property
     def tree(self) -> Any:
         """The page parsed as HTML (None for other kinds or an empty page)."""
