@@ -397,7 +397,9 @@ class Archive:
         sha = text_sha256(move.text)
         row = self.conn.execute("SELECT id FROM documents WHERE sha256 = ?", (sha,)).fetchone()
         columns = {f: move.fields.get(f) for f in DOCUMENT_FIELDS}
-        if row is None and move.keeps_id:
+        # the same document keeps the new text even when it hashes alike (the hash ignores
+        # whitespace, and a table's cells went from lines of their own to tab-separated rows)
+        if (row is None or int(row[0]) == document_id) and move.keeps_id:
             columns.update(self._text_columns(move.text))
             target = document_id
         elif row is None:

@@ -410,6 +410,20 @@ def seed_docs(corpus: Path, html_page: bool, specs_path: Path = SEEDS_TOML) -> t
     return tuple(docs)
 
 
+def gold_folder(folder: Path) -> Suite | None:
+    """Any folder of pages with a `gold.json` of {id: {"url", "content"}}, the page of id
+    at `id.html` (ids may hold a sub-folder: `cwced/33a95b71`)."""
+    if not (folder / "gold.json").is_file():
+        return None
+    gold = json.loads((folder / "gold.json").read_text(encoding="utf-8"))
+    docs = tuple(
+        Doc(page_id, path.read_bytes(), url=entry.get("url"), gold=entry.get("content") or "")
+        for page_id, entry in sorted(gold.items())
+        if (path := folder / f"{page_id}.html").is_file()
+    )
+    return Suite(str(folder), folder.name, docs)
+
+
 def load_suite(corpus: Path, name: str) -> Suite | None:
     """One named set, or None when its corpus folder is absent."""
     if name in ("article", "forum"):
@@ -701,16 +715,22 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--set", dest="sets", action="append", choices=SETS)
     parser.add_argument("--worst", type=int, default=0, help="list ours' N worst pages")
     parser.add_argument("--markdown", action="store_true", help="print a Markdown table")
+    parser.add_argument(
+        "--pages", type=Path, action="append", default=[],
+        help="also score a folder of pages with a gold.json ({id: {url, content}})",
+    )  # fmt: skip
     args = parser.parse_args(argv)
 
-    if not args.corpus.is_dir():
+    if not args.corpus.is_dir() and not args.pages:
         print(f"corpus not found at {args.corpus}; nothing to benchmark.")
         return 0
     extractors = [name for name in EXTRACTORS if available(name)]
     for name in sorted(set(EXTRACTORS) - set(extractors)):
         print(f"{name} is not installed; its column is n/a.")
     try:
-        suites = [(name, load_suite(args.corpus, name)) for name in args.sets or SETS]
+        names = args.sets or ([] if args.pages else SETS)
+        suites = [(name, load_suite(args.corpus, name)) for name in names]
+        suites += [(str(folder), gold_folder(folder)) for folder in args.pages]
     except SeedsError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2

@@ -411,6 +411,17 @@ def _drop_lines(lines: list[str], rules: Rules, flags: dict[str, str]) -> list[s
     return out
 
 
+# Rules for the lines under a headline that describe the page, never titles themselves.
+_BYLINE_RULES = ("counters", "publication-line", "source-author-line", "disclosure-header")
+
+
+def is_byline(line: str, rules: Rules | None = None) -> bool:
+    """A date, source, author or view-count line ('发布日期:2016-11-22 浏览次数: 信息来源:…')."""
+    simple, size = _simplified(line), _size(line)
+    rules = rules or load_rules()
+    return any(r.name in _BYLINE_RULES and r.matches(simple, size) for r in rules.lines)
+
+
 def _cut_tail(lines: list[str], rules: Rules) -> list[str]:
     """Drop a recommended-reading header and all after it when it sits late in the text."""
     total = sum(_size(line) for line in lines)

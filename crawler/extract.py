@@ -9,6 +9,7 @@ crawler.html_parse and measured with the counts of crawler.page_stats.
 
 from __future__ import annotations
 
+import bisect
 import functools
 import itertools
 import logging
@@ -20,6 +21,7 @@ from dataclasses import dataclass, field
 from lxml import etree
 from lxml.cssselect import CSSSelector, SelectorError
 
+from crawler.clean import is_byline
 from crawler.errors import ExtractError
 from crawler.html_parse import (
     BLOCK,
@@ -66,6 +68,7 @@ class Extracted:
     text: str
     date_text: str | None
     meta: dict[str, str] = field(default_factory=dict)
+    link_share: float = 0.0  # of the main text's characters, those inside links
 
 
 # Elements never holding body text.
@@ -200,14 +203,18 @@ def _strip_unlikely(doc: Element, stats: dict[Element, Stats], keys: dict[Elemen
     """
     body = doc.find("body")
     page_total = stats[body].total if body is not None else 0
-    key_total: Counter[Key] = Counter()
-    for el, key in keys.items():
-        key_total[key] += stats[el].total
-    for el in doc.xpath("//*[@class or @id]"):
-        st = stats.get(el)
-        if st is None or el.getparent() is None or el.tag in ("body", "a", "article", "main"):
-            continue
-        if not _furniture_name(hints(el)) or _in_code(el):
+    named = [
+        el
+        for el in doc.xpath("//*[@class or @id]")
+        if el in stats and el.tag not in ("body", "a", "article", "main")
+        and _furniture_name(hints(el))
+    ]  # fmt: skip
+    key_total: Counter[Key] = Counter()  # text of the furniture-named blocks built alike
+    for el in named:
+        key_total[keys[el]] += stats[el].total
+    for el in named:
+        st = stats.get(el)  # None once an ancestor is gone
+        if st is None or el.getparent() is None or _in_code(el):
             continue
         if key_total[keys[el]] < _FURNITURE_SHARE * page_total or link_density(st) > 0.5:
             forget(el, stats, keys)
@@ -285,11 +292,98 @@ def _choose(page: Page) -> list[Element]:
             best, best_total = members, total
     if best:
         nodes = twins(best, page)
+        if len(first := _first_of_titled(nodes, page)) < len(nodes):
+            return first
         nodes = _lead(page, nodes, best_total) + nodes
     else:
-        nodes = _main_nodes(top, page)
+        post = _post_above_comments(top, page)
+        nodes = _main_nodes(post, page)
         nodes = _summary(page, nodes) + nodes
-    return nodes + replies(page, nodes)
+        if post is not top:  # an author's post: its readers' comments are not its text
+            return nodes
+        if _in_comments(top):  # answers to a short question: the question leads
+            nodes = _question(nodes[0], page) + nodes
+        if sum(page.stats[n].total - page.stats[n].link for n in nodes) >= _POST_MIN:
+            return nodes + [r for r in replies(page, nodes) if not _in_comments(r)]
+    return nodes + replies(page, nodes)  # a short question: its answers are the text
+
+
+def _in_comments(el: Element) -> bool:
+    """True inside a block named as readers' comments."""
+    return any(_COMMENTS.search(hints(a)) for a in self_and_ancestors(el))
+
+
+_COMMENTS = re.compile(r"comment|pinglun|评论|留言", re.I)
+_POST_MIN = 200  # characters of a post that its comments do not outweigh
+
+
+def _post_above_comments(top: Element, page: Page) -> Element:
+    """The post, when the best block is the comments below it (a blog whose readers wrote
+    more than its author): the best block above them, outside them, of some length."""
+    if not any(_COMMENTS.search(hints(a)) for a in self_and_ancestors(top)):
+        return top
+    start = page.order[top]
+    around = set(self_and_ancestors(top))
+    above = [
+        el
+        for el, score in page.scores.items()
+        if page.order[el] < start
+        and el not in around
+        and page.stats[el].total - page.stats[el].link >= _POST_MIN
+        and score >= 0.05 * page.scores[top]
+        and not any(_COMMENTS.search(hints(a)) for a in self_and_ancestors(el))
+    ]
+    return max(above, key=lambda el: page.scores[el], default=top)
+
+
+_REPLY_TITLE = re.compile(r"^\s*(re|回复|答复|回帖)\b|^\s*(re|回复|答复)\s*[:：]", re.I)
+_DATE = re.compile(r"(19|20)\d\d\s*[-/.年]\s*\d{1,2}\s*[-/.月]\s*\d{1,2}")
+
+
+def _first_of_titled(nodes: list[Element], page: Page) -> list[Element]:
+    """The nodes of the first text, when repeated blocks come under titles and dates of
+    their own (a blog's or a column's page of whole posts): separate texts, not one
+    discussion. Sections of one text (原文, 译文) carry no dates; replies say 'Re:'."""
+    marks: list[tuple[int, str | None]] = []  # (document index, title text or None: a date)
+    for el in elements(page.doc):
+        index = page.order.get(el)
+        if index is None:
+            continue
+        if el.tag in ("h1", "h2", "h3", "h4") or _title_name(hints(el)):
+            text = _text(el)
+            if 2 <= nsl(text) <= 60:
+                marks.append((index, text))
+        if _DATE.search(el.text or "") or _DATE.search(el.tail or ""):
+            marks.append((index, None))
+    indexes = [index for index, _ in marks]
+    titles: list[str] = []
+    cut = None
+    for n, (before, node) in enumerate(itertools.pairwise(nodes), start=1):
+        last = max(page.order[el] for el in elements(before))
+        gap = marks[
+            bisect.bisect_right(indexes, last) : bisect.bisect_left(indexes, page.order[node])
+        ]
+        named = [text for _, text in gap if text]
+        if not named or not any(text is None for _, text in gap):
+            continue
+        if _REPLY_TITLE.search(named[-1]):
+            return nodes
+        titles.append(named[-1])
+        cut = cut or n
+    if cut is None or len(set(titles)) < len(titles):
+        return nodes
+    return nodes[:cut]
+
+
+def _question(answers: Element, page: Page) -> list[Element]:
+    """The block right above a page's answers, when it asks something in a sentence."""
+    sib = _widen(answers, page.stats).getprevious()
+    while sib is not None and not page.stats.get(sib, Stats()).total:
+        sib = sib.getprevious()
+    st = page.stats.get(sib) if sib is not None else None
+    if st is None or st.punct == 0 or link_density(st) > 0.3:
+        return []
+    return [sib]
 
 
 def _summary(page: Page, nodes: list[Element]) -> list[Element]:
@@ -339,7 +433,7 @@ def _main_nodes(top: Element, page: Page) -> list[Element]:
             nodes.append(top)
             continue
         st = page.stats.get(sib)
-        if st is None or st.total == 0:
+        if st is None or st.total == 0 or _COMMENTS.search(hints(sib)):
             continue
         density = link_density(st)
         good_score = page.scores.get(sib, 0.0) >= threshold and density < 0.4
@@ -367,7 +461,18 @@ def _link_blocks(nodes: list[Element], stats: dict[Element, Stats]) -> set[Eleme
                 continue
             if link_density(st) > 0.6 and st.punct <= st.links:
                 skip.add(el)
+                skip.update(_list_heading(el, stats))
     return skip
+
+
+def _list_heading(block: Element, stats: dict[Element, Stats]) -> list[Element]:
+    """The label right above a link list ('重点推荐', '相关新闻 更多>>'), which goes with it."""
+    prev = block.getprevious()
+    if prev is None or nsl(prev.tail) or (st := stats.get(prev)) is None:
+        return []
+    if st.total <= 20 and (st.punct == 0 or link_density(st) > 0.5):
+        return [prev]
+    return []
 
 
 # -- title ------------------------------------------------------------------------------
@@ -391,7 +496,7 @@ def _find_title(page: Page, nodes: list[Element], page_title: str | None) -> Ele
             break
         text = _text(el)
         size = len(_WORDY.findall(text))
-        if size < 2 or nsl(text) > 120:
+        if size < 2 or nsl(text) > 120 or is_byline(text):
             continue
         compact = re.sub(r"\s+", "", text)
         score = {"h1": 3.0, "h2": 2.0, "h3": 1.0}.get(tag, 1.5)
@@ -422,6 +527,36 @@ def _first_text_index(node: Element, order: dict[Element, int]) -> int:
     return order.get(node, 0)
 
 
+_TOKEN = re.compile(r"[\u3400-\u9fff]{2}|\d+|[A-Za-z]+")
+
+
+def _tokens(text: str) -> set[str]:
+    """Overlapping CJK character pairs, digit runs and Latin words of a text."""
+    compact = re.sub(r"\s+", "", text)
+    pairs = {compact[i : i + 2] for i in range(len(compact) - 1)}
+    return {t for t in pairs if _TOKEN.fullmatch(t)} | set(re.findall(r"\d+|[A-Za-z]+", compact))
+
+
+def _support(title: str, text: str) -> float:
+    """Share of a title's tokens found in the text."""
+    tokens = _tokens(title)
+    return sum(t in text for t in tokens) / len(tokens) if tokens else 0.0
+
+
+def _agreed_title(heading: str | None, page_title: str, text: str) -> str | None:
+    """The visible headline, unless it disagrees with <title> and the body agrees with
+    <title> better (a column name or a sidebar heading taken for the headline)."""
+    if not heading or is_byline(heading):
+        return page_title or None
+    a, b = re.sub(r"\s+", "", heading), re.sub(r"\s+", "", page_title)
+    if not b or a in b or b in a:
+        return heading
+    shared = _tokens(heading) & _tokens(page_title)
+    if len(shared) >= 0.5 * min(len(_tokens(heading)), len(_tokens(page_title))):
+        return heading
+    return page_title if _support(page_title, text) > _support(heading, text) + 0.25 else heading
+
+
 # -- text -------------------------------------------------------------------------------
 
 
@@ -434,6 +569,27 @@ def _lines(nodes: Iterable[Element], skip: set[Element]) -> str:
         out.append(LINE)
     lines = (_collapse_row(line) for line in "".join(out).split(LINE))
     return LINE.join(line for line in lines if line)
+
+
+def _link_share(nodes: Iterable[Element], skip: set[Element]) -> float:
+    """Share of the main text's non-whitespace characters that sit inside links."""
+    inside = total = 0
+    for node in nodes:
+        walker = etree.iterwalk(node, events=("start", "end"))
+        depth = 0
+        for event, el in walker:
+            if event == "start":
+                if el in skip:
+                    walker.skip_subtree()
+                    continue
+                depth += el.tag == "a"
+                size = nsl(el.text)
+            else:
+                depth -= el.tag == "a" and el not in skip
+                size = nsl(el.tail) if el is not node else 0
+            total += size
+            inside += size if depth > 0 else 0
+    return inside / total if total else 0.0
 
 
 def _collapse_row(line: str) -> str:
@@ -487,8 +643,8 @@ def _first_text(doc: Element, selector: str | None) -> str | None:
     return (_text(hits[0]) or None) if hits else None
 
 
-def _general(doc: Element, page_title: str | None) -> tuple[str, str | None]:
-    """Main text and heading found without selectors."""
+def _general(doc: Element, page_title: str | None) -> tuple[str, str | None, float]:
+    """Main text, heading and link share found without selectors."""
     page = _measure(doc)
     nodes = _choose(page)
     heading = _find_title(page, nodes, page_title)
@@ -500,8 +656,9 @@ def _general(doc: Element, page_title: str | None) -> tuple[str, str | None]:
     text = _lines(nodes, skip)
     if not text:
         body = doc.find("body")
-        text = _lines([body if body is not None else doc], set())
-    return text, title
+        nodes, skip = [body if body is not None else doc], set()
+        text = _lines(nodes, skip)
+    return text, title, _link_share(nodes, skip)
 
 
 def extract(html: str, url: str | None = None, selectors: Selectors | None = None) -> Extracted:
@@ -516,18 +673,20 @@ def extract(html: str, url: str | None = None, selectors: Selectors | None = Non
     selectors = selectors or Selectors()
     date_text = _first_text(doc, selectors.date)
     title = _first_text(doc, selectors.title)
+    by_selector = title is not None
 
     text = ""
     body_hits = _select(doc, selectors.body)
     if body_hits:
         text = _lines(body_hits, set())
+        links = _link_share(body_hits, set())
         if not text:
             logger.debug("body selector %r matched no text on %s", selectors.body, url)
     if not text:
-        text, heading = _general(doc, page_title)
+        text, heading, links = _general(doc, page_title)
         title = title or heading
-    if title is None and page_title:
-        title = strip_site_suffix(page_title) or None
+    if page_title and not by_selector:
+        title = _agreed_title(title, strip_site_suffix(page_title), text)
     if not text:
         raise ExtractError(f"no text found in page {url or ''}".strip())
-    return Extracted(title=title, text=text, date_text=date_text, meta=meta)
+    return Extracted(title, text, date_text, meta, links)

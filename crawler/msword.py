@@ -4,7 +4,8 @@ The file is an OLE compound file (read with olefile). Its WordDocument stream st
 the FIB, which names the table stream (0Table or 1Table) and where in it the piece table
 (Clx) lies. The piece table maps character positions (CPs) to text stored 8-bit (cp1252)
 or UTF-16LE in the WordDocument stream; the main document is CPs 0 to ccpText. Paragraph
-properties (PAPX pages) tell table cells from table rows.
+properties (PAPX pages) tell table cells from table rows, and a row's end mark carries the
+row's cell edges and vertical merges (sprmTDefTable), which put every cell in its column.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from __future__ import annotations
 import bisect
 import contextlib
 import io
+import itertools
 import logging
 import re
 import struct
@@ -20,6 +22,7 @@ from dataclasses import dataclass
 
 import olefile
 
+from crawler import tables
 from crawler.errors import ExtractError, UnsupportedFormat
 
 logger = logging.getLogger(__name__)
@@ -48,7 +51,11 @@ SPRM_IN_TABLE = 0x2416  # sprmPFInTable
 SPRM_ROW_END = 0x2447  # sprmPFTtp: the paragraph is a table row's end mark
 SPRM_INNER_CELL = 0x244B  # sprmPFInnerTableCell: a nested table's cell mark
 SPRM_INNER_ROW_END = 0x244C  # sprmPFInnerTtp: a nested table's row end mark
-SPRM_TDEF_TABLE = 0xD608  # variable operand with a 2-byte size
+SPRM_TDEF_TABLE = 0xD608  # a row's cells: variable operand with a 2-byte size
+SPRM_TVERT_MERGE = 0xD62B  # one cell's vertical merge flag: size, cell index, flag
+TC80_SIZE = 20  # a cell descriptor in sprmTDefTable: TCGRF flags, width, four borders
+VERT_MERGE_SHIFT, VERT_MERGE_MASK = 5, 0x3  # TCGRF.vertMerge
+FVM_MERGE = 1  # the cell continues a vertical merge: the merge's first cell holds the text
 SPRM_CHG_TABS = 0xC615  # variable operand whose size byte 255 means a long form
 SPRA_VARIABLE = 6
 SPRA_SIZES = {0: 1, 1: 1, 2: 2, 3: 4, 4: 2, 5: 2, 7: 3}  # operand bytes by sprm spra
@@ -56,18 +63,23 @@ SPRA_SIZES = {0: 1, 1: 1, 2: 2, 3: 4, 4: 2, 5: 2, 7: 3}  # operand bytes by sprm
 PARAGRAPH_END = "\r"
 CELL_END = "\x07"  # a cell's end mark, and also a table row's end mark
 FIELD_BEGIN, FIELD_SEPARATOR, FIELD_END = "\x13", "\x14", "\x15"
-# Other control characters: breaks become new lines, anchors and the rest go.
-CONTROLS = {"\t": "\t", "\x0b": "\n", "\x0c": "\n", "\x0e": "\n", "\x1e": "-"}
+# Other control characters: breaks become new lines, a tab a space (tabs separate table
+# cells), anchors and the rest go.
+CONTROLS = {"\t": " ", "\x0b": "\n", "\x0c": "\n", "\x0e": "\n", "\x1e": "-"}
 TOKENS = re.compile(r"[\x00-\x1f]|[^\x00-\x1f]+")
 
 # Table flags of a paragraph, from its properties: they decide what its mark becomes.
-IN_TABLE, CELL, ROW = 1, 2, 4
+# A nested table's cells and rows end in paragraph marks (INNER): their text stays in the
+# cell of the outer table, as .docx and HTML nested tables do.
+IN_TABLE, INNER, ROW = 1, 2, 4
 FLAG_SPRMS = {
     SPRM_IN_TABLE: IN_TABLE,
-    SPRM_INNER_CELL: CELL,
+    SPRM_INNER_CELL: INNER,
     SPRM_ROW_END: ROW,
-    SPRM_INNER_ROW_END: ROW,
+    SPRM_INNER_ROW_END: INNER,
 }
+# What a paragraph or cell mark ends.
+PARAGRAPH, CELL_PARAGRAPH, CELL, TABLE_ROW = "paragraph", "cell paragraph", "cell", "row"
 
 
 @dataclass(frozen=True)
@@ -93,6 +105,23 @@ class Piece:
     def width(self) -> int:
         """Bytes per character."""
         return 1 if self.compressed else 2
+
+
+@dataclass(frozen=True)
+class RowLayout:
+    """A table row's cell edges (twips, one more than its cells) and each cell's vertical
+    merge flag (0 none, FVM_MERGE continues the merge above, 3 starts one): TCGRF.vertMerge."""
+
+    edges: tuple[int, ...]
+    merges: tuple[int, ...]
+
+    def fits(self, cells: int) -> bool:
+        """Whether this describes a row of `cells` cells."""
+        return len(self.merges) == cells
+
+    def placed(self) -> bool:
+        """Whether the edges place the cells (they go left to right)."""
+        return all(a < b for a, b in itertools.pairwise(self.edges))
 
 
 @dataclass(frozen=True)
@@ -276,11 +305,12 @@ def decode_8bit(raw: bytes) -> str:
 class ParagraphMarks:
     """Table properties of paragraphs by file offset (FC), from the PAPX pages (FKPs)."""
 
-    def __init__(self, spans: list[tuple[int, int, int]]) -> None:
+    def __init__(self, spans: list[tuple[int, int, int, RowLayout | None]]) -> None:
         spans.sort(key=lambda span: span[0])
-        self._starts = [start for start, _, _ in spans]
-        self._ends = [end for _, end, _ in spans]
-        self._flags = [flags for _, _, flags in spans]
+        self._starts = [start for start, _, _, _ in spans]
+        self._ends = [end for _, end, _, _ in spans]
+        self._flags = [flags for _, _, flags, _ in spans]
+        self._layouts = {index: span[3] for index, span in enumerate(spans) if span[3]}
 
     @classmethod
     def load(cls, word: bytes, bin_table: bytes) -> ParagraphMarks:
@@ -301,16 +331,25 @@ class ParagraphMarks:
             spans.extend(_fkp_spans(page))
         return cls(spans)
 
-    def flags(self, fc: int) -> int | None:
-        """The table flags of the paragraph holding byte `fc`; None if nothing is known."""
+    def _index(self, fc: int) -> int | None:
         index = bisect.bisect_right(self._starts, fc) - 1
         if index < 0 or fc >= self._ends[index]:
             return None
-        return self._flags[index]
+        return index
+
+    def flags(self, fc: int) -> int | None:
+        """The table flags of the paragraph holding byte `fc`; None if nothing is known."""
+        index = self._index(fc)
+        return None if index is None else self._flags[index]
+
+    def layout(self, fc: int) -> RowLayout | None:
+        """The row layout a row end mark at byte `fc` carries, if any."""
+        index = self._index(fc)
+        return None if index is None else self._layouts.get(index)
 
 
-def _fkp_spans(page: bytes) -> Iterator[tuple[int, int, int]]:
-    """(first FC, end FC, table flags) of each paragraph on a PAPX page."""
+def _fkp_spans(page: bytes) -> Iterator[tuple[int, int, int, RowLayout | None]]:
+    """(first FC, end FC, table flags, row layout) of each paragraph on a PAPX page."""
     crun = page[FKP_SIZE - 1]
     bx_at = 4 * (crun + 1)
     if bx_at + BX_SIZE * crun > FKP_SIZE - 1:
@@ -318,20 +357,23 @@ def _fkp_spans(page: bytes) -> Iterator[tuple[int, int, int]]:
     rgfc = struct.unpack_from(f"<{crun + 1}I", page)
     for index in range(crun):
         papx_at = 2 * page[bx_at + BX_SIZE * index]
-        flags = _papx_flags(page, papx_at) if papx_at else 0
-        yield rgfc[index], rgfc[index + 1], flags
+        flags, layout = _papx_properties(page, papx_at) if papx_at else (0, None)
+        yield rgfc[index], rgfc[index + 1], flags, layout
 
 
-def _papx_flags(page: bytes, at: int) -> int:
-    """Table flags from the sprms of a PapxInFkp (its size, a style index, then sprms)."""
+def _papx_properties(page: bytes, at: int) -> tuple[int, RowLayout | None]:
+    """Table flags and row layout from the sprms of a PapxInFkp (size, style, sprms)."""
     cb = page[at]
     start, size = (at + 1, 2 * cb - 1) if cb else (at + 2, 2 * page[at + 1])
-    return sprm_flags(page[start + 2 : start + size])
+    return paragraph_properties(page[start + 2 : start + size])
 
 
-def sprm_flags(grpprl: bytes) -> int:
-    """IN_TABLE, CELL and ROW from a list of paragraph sprms (unknown ones skipped)."""
+def paragraph_properties(grpprl: bytes) -> tuple[int, RowLayout | None]:
+    """IN_TABLE, INNER and ROW flags, and the row layout a row end carries, from a list of
+    paragraph sprms (unknown ones skipped)."""
     flags = 0
+    layout = None
+    merges: dict[int, int] = {}  # sprmTVertMerge: cell index -> flag
     pos = 0
     while pos + 2 <= len(grpprl):
         (sprm,) = struct.unpack_from("<H", grpprl, pos)
@@ -341,8 +383,33 @@ def sprm_flags(grpprl: bytes) -> int:
         size = _operand_size(sprm, grpprl, pos)
         if size is None:
             break
+        if sprm == SPRM_TDEF_TABLE:
+            layout = _row_layout(grpprl[pos + 2 : pos + size])
+        elif sprm == SPRM_TVERT_MERGE and size == 3 and pos + 3 <= len(grpprl):
+            merges[grpprl[pos + 1]] = grpprl[pos + 2] & VERT_MERGE_MASK
         pos += size
-    return flags
+    if layout and merges:
+        merged = [merges.get(cell, merge) for cell, merge in enumerate(layout.merges)]
+        layout = RowLayout(layout.edges, tuple(merged))
+    return flags, layout
+
+
+def _row_layout(operand: bytes) -> RowLayout | None:
+    """A TDefTableOperand after its size: the cell count, the cell edges, then a TC80 per
+    cell (fewer when the size says so; the missing ones have no merge)."""
+    if not operand:
+        return None
+    cells = operand[0]
+    edges_end = 1 + 2 * (cells + 1)
+    if len(operand) < edges_end:
+        return None
+    edges = struct.unpack_from(f"<{cells + 1}h", operand, 1)
+    merges = []
+    for cell in range(cells):
+        at = edges_end + TC80_SIZE * cell
+        tcgrf = struct.unpack_from("<H", operand, at)[0] if at + 2 <= len(operand) else 0
+        merges.append(tcgrf >> VERT_MERGE_SHIFT & VERT_MERGE_MASK)
+    return RowLayout(edges, tuple(merges))
 
 
 def _operand_size(sprm: int, grpprl: bytes, pos: int) -> int | None:
@@ -361,12 +428,13 @@ def _operand_size(sprm: int, grpprl: bytes, pos: int) -> int | None:
 
 
 def render(runs: Iterator[Run], marks: ParagraphMarks) -> str:
-    """Plain text from Word's characters: marks become new lines or tabs, fields results.
+    """Plain text from Word's characters: a line per paragraph and per table row (cells
+    tab-separated in their columns, crawler/tables.py), fields as their results.
 
     A field is FIELD_BEGIN instructions [FIELD_SEPARATOR result] FIELD_END, and may nest:
     only the results are kept.
     """
-    out: list[str] = []
+    text = _Text()
     open_fields: list[bool] = []  # per open field: has its result started?
     hidden = 0  # open fields still in their instructions
     previous = ""
@@ -386,21 +454,121 @@ def render(runs: Iterator[Run], marks: ParagraphMarks) -> str:
                 continue
             elif token in (PARAGRAPH_END, CELL_END):
                 fc = run.offset + match.start() * run.width
-                out.append(_mark_text(token, marks.flags(fc), previous))
+                ends = _mark_kind(token, marks.flags(fc), previous)
+                text.end(ends, marks.layout(fc) if ends == TABLE_ROW else None)
             elif len(token) == 1 and token < " ":
-                out.append(CONTROLS.get(token, ""))
+                text.add(CONTROLS.get(token, ""))
             else:
-                out.append(token)
+                text.add(token)
             previous = token
-    return "".join(out)
+    return text.finish()
 
 
-def _mark_text(mark: str, flags: int | None, previous: str) -> str:
-    """What a paragraph or cell mark becomes: a new line, a tab, or a space in a cell."""
+def _mark_kind(mark: str, flags: int | None, previous: str) -> str:
+    """What a paragraph or cell mark ends: a paragraph, a paragraph in a cell, a cell, a row."""
     if flags is None:  # no paragraph properties: a doubled cell mark ends a row
-        return "\n" if mark == PARAGRAPH_END or previous == CELL_END else "\t"
+        if mark == PARAGRAPH_END:
+            return PARAGRAPH
+        return TABLE_ROW if previous == CELL_END else CELL
+    if flags & INNER:
+        return CELL_PARAGRAPH
     if flags & ROW:
-        return "\n"
-    if mark == CELL_END or flags & CELL:
-        return "\t"
-    return " " if flags & IN_TABLE else "\n"
+        return TABLE_ROW
+    if mark == CELL_END:
+        return CELL
+    return CELL_PARAGRAPH if flags & IN_TABLE else PARAGRAPH
+
+
+class _Text:
+    """The lines of a document as its marks come, a table's rows gathered till it ends."""
+
+    def __init__(self) -> None:
+        self.lines: list[str] = []
+        self.words: list[str] = []  # the paragraph being read
+        self.cell: list[str] = []  # paragraphs of the cell being read
+        self.row: list[list[str]] = []  # cells of the row being read
+        self.table: list[tuple[list[list[str]], RowLayout | None]] = []
+
+    def add(self, chunk: str) -> None:
+        self.words.append(chunk)
+
+    def end(self, kind: str, layout: RowLayout | None = None) -> None:
+        """A mark ending a paragraph, a paragraph in a cell, a cell or a row."""
+        paragraph = "".join(self.words)
+        self.words = []
+        if kind == PARAGRAPH:
+            self._end_table()
+            self.lines.append(paragraph)
+            return
+        self.cell.append(paragraph)
+        if kind in (CELL, TABLE_ROW) and (kind == CELL or any(self.cell)):
+            self.row.append(self.cell)  # (a row end's own empty paragraph is no cell)
+        if kind != CELL_PARAGRAPH:
+            self.cell = []
+        if kind == TABLE_ROW:
+            self.table.append((self.row, layout))
+            self.row = []
+
+    def finish(self) -> str:
+        """The text, once the marks have all come."""
+        if self.row or self.cell:  # cut inside a table
+            self.end(TABLE_ROW)
+        if self.words:
+            self.end(PARAGRAPH)
+        self._end_table()
+        return "\n".join(self.lines)
+
+    def _end_table(self) -> None:
+        if self.row or self.cell:  # a row without its end mark
+            self.end(TABLE_ROW)
+        if self.table:
+            self.lines.extend(table_lines(self.table))
+            self.table = []
+
+
+def table_lines(rows: list[tuple[list[list[str]], RowLayout | None]]) -> list[str]:
+    """A table's lines: a row each, cells tab-separated in their columns, for a data table;
+    the paragraphs of its cells for one that lays out the page (a single cell, or a cell
+    longer than tables.MAX_CELL), as crawler/tables.py does for HTML."""
+    cells = [cell for row, _ in rows for cell in row]
+    if len(cells) == 1 or any(len(_cell_text(cell)) > tables.MAX_CELL for cell in cells):
+        return [paragraph for cell in cells for paragraph in cell if paragraph.strip()]
+    return tables.render([row for row in _grid(rows) if any(row)])
+
+
+def _cell_text(cell: list[str]) -> str:
+    """A cell's paragraphs on one line."""
+    return " ".join(" ".join(cell).split())
+
+
+def _grid(rows: list[tuple[list[list[str]], RowLayout | None]]) -> list[list[str]]:
+    """Cell texts by column. Where rows carry their layout, a cell goes to the column whose
+    edge is nearest its own (the columns of the row with the most cells), so a cell
+    spanning columns is followed by empty ones, and a cell continuing a vertical merge
+    (stored empty) repeats the merge's first cell; elsewhere cells stay in order."""
+    fitting = [layout for row, layout in rows if layout and layout.fits(len(row))]
+    grid_edges = max((layout.edges for layout in fitting if layout.placed()), key=len, default=())
+    grid: list[list[str]] = []
+    above: dict[int, str] = {}  # column -> text of the previous row's cell starting there
+    for row, layout in rows:
+        known = layout if layout and layout.fits(len(row)) else None
+        values: list[str] = []
+        starts: dict[int, str] = {}
+        for index, cell in enumerate(row):
+            column = len(values)
+            if known and known.placed() and len(grid_edges) > 1:
+                column = max(column, _nearest(grid_edges[:-1], known.edges[index]))
+            values += [""] * (column - len(values))
+            text = _cell_text(cell)
+            if known and known.merges[index] == FVM_MERGE:
+                text = above.get(column, text)
+            starts[column] = text
+            values.append(text)
+        above = starts
+        grid.append(values)
+    return grid
+
+
+def _nearest(edges: tuple[int, ...], edge: int) -> int:
+    """The index of the edge nearest `edge`."""
+    return min(range(len(edges)), key=lambda index: abs(edges[index] - edge))

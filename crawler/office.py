@@ -15,8 +15,9 @@ import time
 import zipfile
 from collections.abc import Callable, Iterator
 
-from crawler import msword
+from crawler import msword, pdf_tables
 from crawler.errors import CrawlerError, ExtractError, UnsupportedFormat
+from crawler.tables import CELL, MAX_CELL, MAX_SPAN, render
 
 logger = logging.getLogger(__name__)
 # pypdf logs a warning for every oddity of a malformed PDF, and government sites serve many.
@@ -186,7 +187,8 @@ def _read(kind: str, reader: Callable[[bytes], str], body: bytes) -> str:
     if len(text) > MAX_TEXT_CHARS:
         logger.warning("%s text cut at %d of %d characters", label, MAX_TEXT_CHARS, len(text))
         text = text[:MAX_TEXT_CHARS]
-    return "\n".join(line.rstrip() for line in text.splitlines()).strip()
+    # blank lines around the text go, not a first row's empty cells
+    return "\n".join(line.rstrip() for line in text.splitlines()).strip("\n")
 
 
 def docx_text(body: bytes) -> str:
@@ -204,30 +206,79 @@ def _docx_text(body: bytes) -> str:
     return "\n".join(_docx_lines(docx.Document(io.BytesIO(body))))
 
 
-def _docx_lines(document: object) -> Iterator[str]:
-    """Paragraphs and table rows of a python-docx Document, in document order."""
+def _docx_lines(container: object) -> Iterator[str]:
+    """Paragraphs and table rows of a python-docx Document (or table cell), in order."""
     from docx.table import Table
     from docx.text.paragraph import Paragraph
 
-    for block in document.iter_inner_content():  # type: ignore[attr-defined]
+    for block in container.iter_inner_content():  # type: ignore[attr-defined]
         if isinstance(block, Paragraph):
-            yield block.text
+            yield block.text.replace(CELL, " ")  # a tab stop is not a table cell
         elif isinstance(block, Table):
             yield from _table_lines(block)
 
 
 def _table_lines(table: object) -> Iterator[str]:
-    """One line per table row, cells separated by tabs (merged cells once)."""
+    """A data table's rows, one line each with its cells tab-separated in their columns
+    (crawler/tables.py); a table that lays out the page (a single cell, or a cell longer
+    than tables.MAX_CELL) gives its paragraphs as lines instead, as HTML ones do."""
+    grid, cells = _table_grid(table)
+    if len(cells) == 1 or any(len(text) > MAX_CELL for _, text in cells):
+        for cell, _ in cells:
+            yield from _docx_lines(cell)
+    else:
+        yield from render([row for row in grid if any(row)])
+
+
+def _table_grid(table: object) -> tuple[list[list[str]], list[tuple[object, str]]]:
+    """A table's rows by grid column, and each of its cells once with its text.
+
+    A cell spanning columns (gridSpan) is followed by empty cells; a cell continuing a
+    vertical merge (vMerge) repeats the text of the merge's first cell; the columns a row
+    leaves out before its first cell (gridBefore) are empty."""
+    grid: list[list[str]] = []
+    cells: list[tuple[object, str]] = []
+    above: dict[int, str] = {}  # column -> text of the previous row's cell starting there
     for row in table.rows:  # type: ignore[attr-defined]
-        cells: list[str] = []
-        seen: set[int] = set()
-        for cell in row.cells:
-            if id(cell._tc) in seen:
-                continue
-            seen.add(id(cell._tc))
-            cells.append(" ".join(p.text.strip() for p in cell.paragraphs if p.text.strip()))
-        if any(cells):
-            yield "\t".join(cells)
+        values = [""] * min(row.grid_cols_before, MAX_SPAN)
+        starts: dict[int, str] = {}
+        for cell, span, continues in _row_cells(row):
+            if continues:
+                text = above.get(len(values), "")
+            else:
+                text = _cell_text(cell)
+                cells.append((cell, text))
+            starts[len(values)] = text
+            values += [text] + [""] * (span - 1)
+        above = starts
+        grid.append(values)
+    return grid, cells
+
+
+def _row_cells(row: object) -> Iterator[tuple[object, int, bool]]:
+    """(cell, grid columns it spans, whether it continues a vertical merge) per cell of a row.
+
+    python-docx's public `row.cells` gives a cell once per grid column it spans and raises
+    on a vertical merge with no cell above it (a damaged table), so this reads the row's
+    own `w:tc` elements: the one place that uses python-docx's private API."""
+    from docx.table import _Cell
+
+    for tc in row._tr.tc_lst:  # type: ignore[attr-defined]
+        span = max(1, min(tc.grid_span, MAX_SPAN))
+        yield _Cell(tc, row.table), span, tc.vMerge == "continue"  # type: ignore[attr-defined]
+
+
+def _cell_text(cell: object) -> str:
+    """A cell's paragraphs, and the cells of tables nested in it, on one line."""
+    from docx.table import Table
+
+    parts = []
+    for block in cell.iter_inner_content():  # type: ignore[attr-defined]
+        if isinstance(block, Table):
+            parts += [text for _, text in _table_grid(block)[1]]
+        else:
+            parts.append(block.text)
+    return " ".join(" ".join(parts).split())
 
 
 def _check_zip(body: bytes) -> None:
@@ -296,7 +347,8 @@ def _doc_text(body: bytes) -> str:
 
 
 def pdf_text(body: bytes) -> str:
-    """The text layer of a PDF, pages separated by blank lines (the first MAX_PDF_PAGES)."""
+    """The text layer of a PDF, pages separated by blank lines (the first MAX_PDF_PAGES);
+    table rows on one line each, cells tab-separated."""
     return _read(PDF, _pdf_text, body)
 
 
@@ -318,7 +370,7 @@ def _pdf_text(body: bytes) -> str:
     size = 0
     deadline = time.monotonic() + PDF_SECONDS
     for index in range(min(count, MAX_PDF_PAGES)):
-        text = (reader.pages[index].extract_text() or "").strip()
+        text = _page_text(reader.pages[index])
         texts.append(text)
         size += len(text)
         if size > MAX_TEXT_CHARS or time.monotonic() > deadline:
@@ -327,3 +379,19 @@ def _pdf_text(body: bytes) -> str:
     if not size:
         logger.info("PDF has no text layer (%d pages): a scan needs OCR", count)
     return "\n\n".join(text for text in texts if text)
+
+
+def _page_text(page: object) -> str:
+    """A page's text layer as pypdf reads it, with the rows of its tables, found in its
+    layout text, tab-separated (crawler/pdf_tables.py)."""
+    text = (page.extract_text() or "").replace(CELL, " ")  # type: ignore[attr-defined]
+    if not pdf_tables.may_hold_rows(text):
+        return text.strip()
+    try:
+        layout = page.extract_text(  # type: ignore[attr-defined]
+            extraction_mode="layout", layout_mode_space_vertically=False
+        )
+    except Exception:  # pypdf's layout mode is experimental: keep the plain text
+        logger.debug("PDF layout text failed", exc_info=True)
+        return text.strip()
+    return pdf_tables.with_rows(text, layout).strip("\n")  # (a first row's empty cells stay)

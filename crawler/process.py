@@ -94,12 +94,14 @@ def process(
     encoding = encoding_source = None
     meta: dict[str, str] = {}
     date_text = None
+    link_share = 0.0
     if kind == "html":
         decoded = _stage("decode", decode, body, content_type)
         encoding, encoding_source = decoded.encoding, decoded.source
         extracted = _stage("extract", extract, decoded.text, url, selectors)
         title, raw_text = extracted.title, extracted.text
         meta, date_text = extracted.meta, extracted.date_text
+        link_share = extracted.link_share
     elif kind == "txt":
         decoded = _stage("decode", decode, body, content_type)
         encoding, encoding_source = decoded.encoding, decoded.source
@@ -110,7 +112,7 @@ def process(
         title = None
     else:
         raise StageError("detect", f"{kind} attachments are not supported yet")
-    cleaned = _stage("clean", lambda: clean_text(raw_text, title=title, tables=kind == "html"))
+    cleaned = _stage("clean", lambda: clean_text(raw_text, title=title, tables=kind != "txt"))
     text = cleaned.text
     if kind != "html":
         title = cleaned.title or link_text or _file_title(url)
@@ -136,7 +138,9 @@ def process(
             province=description.province or cover.province,
             agency=description.agency or cover.agency,
         )
-    relevance = _stage("relevant", judge, description.title or title, text)
+    relevance = _stage(
+        "relevant", lambda: judge(description.title or title, text, link_share=link_share)
+    )
     return Page(
         url=url,
         kind=kind,

@@ -256,8 +256,10 @@ def _reject(reason: str) -> Relevance:
     return Relevance(False, 0.0, (reason,))
 
 
-def judge(title: str | None, text: str) -> Relevance:
-    """Decide whether a page is a health bureau's work document; explain why."""
+def judge(title: str | None, text: str, *, link_share: float = 0.0) -> Relevance:
+    """Decide whether a page is a health bureau's work document; explain why.
+
+    `link_share`: how much of the page's main text sat inside links (crawler.extract)."""
     vocab = vocabulary()
     body = normalize(text or "")
     compact = re.sub(r"\s+", "", body)
@@ -267,6 +269,8 @@ def judge(title: str | None, text: str) -> Relevance:
         t, rest = _title_from_body(body, vocab)
     if len(compact) < vocab.number("relevance.min_chars"):
         return _reject(f"body: too short ({len(compact)} characters)")
+    if link_share >= vocab.number("negative.list_link_share"):
+        return _reject(f"body: list page ({link_share:.0%} of its text is links)")
     if _is_list_page(body, vocab):
         return _reject("body: list page")
     if t and (why := _title_rejection(t, rest, vocab)):

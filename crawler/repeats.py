@@ -22,6 +22,7 @@ _WORD = re.compile(r"[^\W\d_]{2,}")
 _DISCUSSION = re.compile(r"comment|repl[yi]|answer|post|discuss|review|thread|floor", re.I)
 _KEY_DEPTH = 2  # levels of tag and class names that make an element's structural key
 _SAMPLE = 24  # items looked at to tell whether a repeated structure is a list of teasers
+_TEASER_TEXT = 300  # CJK characters outside links that no teaser (headline + summary) holds
 
 
 def structural_keys(doc: Element) -> dict[Element, Key]:
@@ -80,17 +81,21 @@ def container(members: list[Element], counts: Counter[Element] | None = None) ->
 
 
 def _is_teaser(item: Element) -> bool:
-    """True for an item holding a headline link to another page (a teaser for an article)."""
+    """True for an item holding a headline link to another page (a teaser for an article),
+    and not much text besides: a block of text with links in it is no teaser."""
+    linked = 0  # CJK characters inside links
+    headline = False
     for link in item.iter("a"):
-        href = (link.get("href") or "").strip().lower()
-        if not href or href.startswith(("#", "javascript")):
-            continue
         text = "".join(link.itertext())
+        cjk = len(_CJK.findall(text))
+        linked += cjk
+        href = (link.get("href") or "").strip().lower()
+        if headline or not href or href.startswith(("#", "javascript")):
+            continue
         if "://" in text or "www." in text:
             continue
-        if len(_CJK.findall(text)) >= 10 or len(_WORD.findall(text)) >= 4:
-            return True
-    return False
+        headline = cjk >= 10 or len(_WORD.findall(text)) >= 4
+    return headline and len(_CJK.findall("".join(item.itertext()))) - linked <= _TEASER_TEXT
 
 
 def _mostly_teasers(items: list[Element]) -> bool:

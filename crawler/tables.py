@@ -75,7 +75,10 @@ def table_rows(table: Element) -> list[list[str]] | None:
             _fill_spans(row, spanning)
         if any(row):
             grid.append(row)
-    return grid or None
+    # A single row (a byline, a toolbar) or a single column lays lines out: not data.
+    if len(grid) < 2 or all(sum(map(bool, row)) < 2 for row in grid):
+        return None
+    return grid
 
 
 def _fill_spans(row: list[str], spanning: dict[int, tuple[int, str]]) -> None:

@@ -126,6 +126,7 @@ _SCHEMA: dict[str, str] = {
     "negative.list_line_max_chars": "number",
     "negative.list_min_lines": "number",
     "negative.list_share": "number",
+    "negative.list_link_share": "number",
 }
 
 

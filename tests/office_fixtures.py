@@ -6,12 +6,14 @@ stream (a Word 97 FIB, the text, one PAPX page per few paragraphs) and a table s
 with one formatting record and the piece table, then the PAPX bin table).
 
 Text is given as pieces; in it, "\\x07" ends a table cell, ROW_END ends a table row and
-CELL_BREAK is a paragraph break inside a cell (both are written as Word writes them).
+CELL_BREAK is a paragraph break inside a cell (both are written as Word writes them). A
+row's end mark carries its cell layout (`row_layout`: cell edges and vertical merges).
 """
 
 from __future__ import annotations
 
 import struct
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 SECTOR = 512
@@ -25,8 +27,9 @@ CELL_BREAK = "\U000f0001"  # stands for a paragraph mark inside a cell, written 
 
 FIB_SIZE = 900  # FibBase, 14 FibRgW, 22 FibRgLw, 93 FibRgFcLcb pairs, cswNew
 TEXT_AT = 1024  # where the text starts in the WordDocument stream
-FKP_RUNS = 20  # paragraphs per PAPX page (at most 29 fit)
+FKP_RUNS = 20  # paragraphs per PAPX page (at most 29 fit), fewer when their PAPXs are big
 SPRM_IN_TABLE, SPRM_TTP, SPRM_TDEF_TABLE = 0x2416, 0x2447, 0xD608
+FVM_MERGE, FVM_RESTART = 1, 3  # TCGRF.vertMerge: continues the merge above, starts one
 
 
 def table(rows: list[list[str]]) -> str:
@@ -54,18 +57,21 @@ def word_file(
     nfib: int = 0x00C1,
     table_stream: str = "1Table",
     paragraph_properties: bool = True,
+    rows: list[bytes] | None = None,
 ) -> bytes:
     """A .doc whose main text is the pieces in order.
 
     The pieces are stored back to front in the stream, so only a reader that follows the
     piece table gets them in order. `after_text` is one more piece past ccpText, where
-    footnotes and headers live.
+    footnotes and headers live. `rows` are the layouts (`row_layout`) of the table rows in
+    order; rows past them get a two-cell layout with no edges.
     """
     main = [p if isinstance(p, Piece) else Piece(p) for p in pieces]
     ccp_text = sum(len(p.text) for p in main)
     every = [*main, Piece(after_text)] if after_text else main
     offsets, text_bytes = _place_text(every)
-    fkps, bin_table = _paragraph_pages(every, offsets, _whole_sectors(TEXT_AT + len(text_bytes)))
+    pages_at = _whole_sectors(TEXT_AT + len(text_bytes))
+    fkps, bin_table = _paragraph_pages(every, offsets, pages_at, iter(rows or []))
     clx = _clx(every, offsets)
     table_data = clx + bin_table
     papx_where = (len(clx), len(bin_table) if paragraph_properties else 0)
@@ -112,21 +118,23 @@ def _clx(pieces: list[Piece], offsets: list[int]) -> bytes:
     return prc + b"\x02" + struct.pack("<I", len(plc)) + plc
 
 
-def _paragraph_pages(pieces: list[Piece], offsets: list[int], pages_at: int) -> tuple[bytes, bytes]:
-    """PAPX pages covering every paragraph mark (table marks get table sprms), and the
-    PlcBtePapx bin table pointing to them."""
+def _paragraph_pages(
+    pieces: list[Piece], offsets: list[int], pages_at: int, rows: Iterator[bytes]
+) -> tuple[bytes, bytes]:
+    """PAPX pages covering every paragraph mark (table marks get table sprms, a row's end
+    its layout), and the PlcBtePapx bin table pointing to them."""
     marks = []  # (FC, bytes per character, sprms) of each paragraph mark
     for piece, offset in zip(pieces, offsets, strict=True):
         width = 1 if piece.compressed else 2
         for index, char in enumerate(piece.text):
-            sprms = _mark_sprms(char)
+            sprms = _mark_sprms(char, rows)
             if sprms is not None:
                 marks.append((offset + index * width, width, sprms))
     spans, start = [], TEXT_AT  # a paragraph runs from the previous mark to its own
     for fc, width, sprms in sorted(marks):
         spans.append((start, fc + width, sprms))
         start = fc + width
-    chunks = [spans[i : i + FKP_RUNS] for i in range(0, len(spans), FKP_RUNS)]
+    chunks = _page_chunks(spans)
     pages = b"".join(_fkp(chunk) for chunk in chunks)
     first_pn = pages_at // SECTOR
     fcs = [chunk[0][0] for chunk in chunks] + [chunks[-1][-1][1]] if chunks else [0]
@@ -135,19 +143,45 @@ def _paragraph_pages(pieces: list[Piece], offsets: list[int], pages_at: int) -> 
     return pages, bin_table
 
 
-def _mark_sprms(char: str) -> bytes | None:
+def _page_chunks(spans: list[tuple[int, int, bytes]]) -> list[list[tuple[int, int, bytes]]]:
+    """The paragraphs split into PAPX pages: FKP_RUNS a page, or fewer when they fill it."""
+    chunks: list[list[tuple[int, int, bytes]]] = []
+    for span in spans:
+        if not chunks or len(chunks[-1]) == FKP_RUNS or _fkp_size([*chunks[-1], span]) > SECTOR:
+            chunks.append([])
+        chunks[-1].append(span)
+    return chunks
+
+
+def _fkp_size(spans: list[tuple[int, int, bytes]]) -> int:
+    """Bytes a PAPX page holding these paragraphs needs."""
+    papxs = {sprms for _, _, sprms in spans if sprms}
+    size = 4 * (len(spans) + 1) + 13 * len(spans) + 1
+    return size + sum(len(_papx_in_fkp(b"\0\0" + sprms)) + 1 for sprms in papxs)
+
+
+def _mark_sprms(char: str, rows: Iterator[bytes]) -> bytes | None:
     """The paragraph sprms of a mark character; None for characters that end no paragraph."""
     in_table = struct.pack("<HB", SPRM_IN_TABLE, 1)
     if char == ROW_END:  # real row ends carry the row's cell layout before the TTP flag
-        return in_table + _tdef_table(columns=2) + struct.pack("<HB", SPRM_TTP, 1)
+        layout = next(rows, None) or _tdef_table(2, [0, 0, 0], [0, 0])
+        return in_table + layout + struct.pack("<HB", SPRM_TTP, 1)
     if char in ("\x07", CELL_BREAK):
         return in_table
     return b"" if char == "\r" else None
 
 
-def _tdef_table(columns: int) -> bytes:
-    """A sprmTDefTable: a 2-byte size, then the column count, edges and cell descriptors."""
-    operand = bytes([columns]) + b"\0" * (2 * (columns + 1) + 20 * columns)
+def row_layout(edges: list[int], merges: list[int] | None = None) -> bytes:
+    """A row's layout: its cells' edges in twips (one more than its cells) and each cell's
+    vertical merge (0, FVM_MERGE or FVM_RESTART), as a sprmTDefTable."""
+    return _tdef_table(len(edges) - 1, edges, merges or [0] * (len(edges) - 1))
+
+
+def _tdef_table(columns: int, edges: list[int], merges: list[int]) -> bytes:
+    """A sprmTDefTable: a 2-byte size, then the column count, edges and cell descriptors
+    (TC80: TCGRF flags with vertMerge at bit 5, width, four borders)."""
+    cells = b"".join(struct.pack("<H", merge << 5) + b"\0" * 18 for merge in merges)
+    operand = bytes([columns]) + struct.pack(f"<{len(edges)}h", *edges) + cells
     return struct.pack("<HH", SPRM_TDEF_TABLE, len(operand) + 1) + operand
 
 
@@ -289,3 +323,69 @@ def _dir_entry(
         + b"\0" * 16  # CLSID
         + struct.pack("<IQQIQ", 0, 0, 0, start, size)
     )
+
+
+# PDFs: text placed where a word processor would put it, in a CJK font readers decode
+# without an embedded font (Adobe's STSong-Light, UTF-16 character codes): Chinese
+# characters one em wide, ASCII half an em.
+
+PDF_FONT = (
+    b"<< /Type /Font /Subtype /Type0 /BaseFont /STSong-Light /Encoding /UniGB-UTF16-H"
+    b" /DescendantFonts [<< /Type /Font /Subtype /CIDFontType0 /BaseFont /STSong-Light"
+    b" /CIDSystemInfo << /Registry (Adobe) /Ordering (GB1) /Supplement 4 >>"
+    b" /DW 1000 /W [32 126 500] >>] >>"
+)
+
+
+def text_width(text: str, size: float) -> float:
+    """Points `text` takes in PDF_FONT at `size` points."""
+    return sum(size / 2 if " " <= char <= "~" else size for char in text)
+
+
+@dataclass(frozen=True)
+class Text:
+    """A string drawn with its baseline starting at (x, y) points, in `size` points."""
+
+    x: float
+    y: float
+    text: str
+    size: float = 10.5
+
+
+def pdf_file(pages: list[list[Text]]) -> bytes:
+    """A PDF whose pages show the texts, offsets computed so readers accept it."""
+    count = len(pages)
+    kids = b" ".join(b"%d 0 R" % (3 + 2 * i) for i in range(count))
+    objects = [b"<< /Type /Catalog /Pages 2 0 R >>"]
+    objects.append(b"<< /Type /Pages /Kids [%s] /Count %d >>" % (kids, count))
+    font = 3 + 2 * count
+    for index, texts in enumerate(pages):
+        stream = b"\n".join(
+            b"BT /F1 %g Tf 1 0 0 1 %g %g Tm <%s> Tj ET"
+            % (t.size, t.x, t.y, t.text.encode("utf-16-be").hex().encode())
+            for t in texts
+        )
+        objects.append(
+            b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] "
+            b"/Resources << /Font << /F1 %d 0 R >> >> /Contents %d 0 R >>" % (font, 4 + 2 * index)
+        )
+        objects.append(b"<< /Length %d >>\nstream\n" % len(stream) + stream + b"\nendstream")
+    objects.append(PDF_FONT)
+    return _pdf_body(objects)
+
+
+def _pdf_body(objects: list[bytes]) -> bytes:
+    """The objects numbered from 1, with a cross-reference table and trailer."""
+    out = b"%PDF-1.4\n"
+    offsets = []
+    for number, obj in enumerate(objects, 1):
+        offsets.append(len(out))
+        out += b"%d 0 obj\n" % number + obj + b"\nendobj\n"
+    xref = len(out)
+    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
+    out += b"".join(b"%010d 00000 n \n" % offset for offset in offsets)
+    out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (
+        len(objects) + 1,
+        xref,
+    )
+    return out

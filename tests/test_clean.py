@@ -504,4 +504,7 @@ def test_a_column_of_dated_links_is_not_reflowed_into_one_paragraph():
     page = process(render(generate(60))["/gzzj/index_1.html"], url="http://x.gov.cn/gzzj/")
     lines = page.text.splitlines()
     assert len(lines) >= 20 and all(len(line) < 40 for line in lines)
-    assert not page.relevance.relevant and page.relevance.reasons == ("body: list page",)
+    assert not page.relevance.relevant
+    assert len(page.relevance.reasons) == 1 and page.relevance.reasons[0].startswith(
+        "body: list page"
+    )

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+import chardet
 import pytest
 
 from crawler.decode import Decoded, decode, meta_charset, normalize_encoding
@@ -173,3 +174,111 @@ def test_wayback_trap(corpus_dir):
     result = decode(path.read_bytes())
     assert (result.encoding, result.source, result.declared) == ("gb18030", "meta", "gb2312")
     assert "约定无期限" in result.text
+
+
+# Pages that mix encodings or that chardet reads as a single-byte code page.
+GBK_PARA = "卫生健康局2023年工作总结：全面推进健康建设，医疗服务能力稳步提升。"
+UTF8_PARA = "二、2024年工作计划：深化医药卫生体制改革，加强基层医疗卫生机构建设。"
+JUNK = b"\xff\xfe\x80"
+WRAP = (
+    b"<html><head><title>Page</title></head><body><div class='nav'><a href='/'>Home</a> |"
+    b" <a href='/about'>About</a></div><p>%s</p><p>Copyright 2023 example.com</p></body></html>"
+)
+
+
+def _mixed_page(*paragraphs: bytes, meta: str = "utf-8") -> bytes:
+    head = f'<html><head><meta charset="{meta}"><title>t</title></head><body>'.encode()
+    return head + b"".join(b"<p>" + p + b"</p>\n" for p in paragraphs) + b"</body></html>"
+
+
+def _single_byte(codec: str | None) -> bool:
+    codec = normalize_encoding(codec)
+    return codec is not None and len(bytes(range(0x80, 0x100)).decode(codec, "replace")) == 128
+
+
+def test_mixed_gbk_utf8_and_junk_declared_utf8():
+    body = _mixed_page(GBK_PARA.encode("gbk"), UTF8_PARA.encode("utf-8"), JUNK)
+    result = decode(body, "text/html; charset=utf-8")
+    assert (result.encoding, result.source, result.declared) == ("utf-8+gb18030", "mixed", "utf-8")
+    assert GBK_PARA in result.text and UTF8_PARA in result.text
+    assert "<p>\ufffd\ufffd\ufffd</p>" in result.text  # junk bytes become U+FFFD
+    assert garbled_share(_visible(result.text).replace("\ufffd", "")) == 0.0
+
+
+def test_mixed_page_that_gb18030_decodes_strictly():
+    tail = "加强基层医疗卫生机构建设"  # its UTF-8 bytes are valid (nonsense) GB18030 too
+    tail.encode("utf-8").decode("gb18030")
+    body = _mixed_page(GBK_PARA.encode("gbk"), tail.encode("utf-8"), meta="gb2312")
+    result = decode(body)
+    assert (result.encoding, result.source) == ("utf-8+gb18030", "mixed")
+    assert GBK_PARA in result.text and f"<p>{tail}</p>" in result.text
+
+
+def test_mixed_big5_and_utf8():
+    big5 = "衛生健康局工作總結，全面推進醫療服務。"
+    body = _mixed_page(big5.encode("big5"), UTF8_PARA.encode("utf-8"), JUNK, meta="big5")
+    result = decode(body)
+    assert (result.encoding, result.source) == ("utf-8+big5hkscs", "mixed")
+    assert big5 in result.text and UTF8_PARA in result.text
+
+
+def test_utf8_page_with_junk_stays_utf8():
+    text = "剂量5μg/kg·d，温度25°C±2°C，马克思·恩格斯——" + UTF8_PARA
+    body = _mixed_page(text.encode("utf-8")[:40], JUNK, text.encode("utf-8"))
+    result = decode(body, "text/html; charset=utf-8")
+    assert (result.encoding, result.source) == ("utf-8", "http")
+    assert text in result.text
+
+
+@pytest.mark.parametrize("text", ["男", "首页", "疫苗接种"])
+def test_short_gbk_page_declared_utf8(text):
+    result = decode(_mixed_page(text.encode("gbk")), "text/html; charset=utf-8")
+    assert result.encoding == "gb18030"
+    assert f"<p>{text}</p>" in result.text
+
+
+def test_chardet_single_byte_guesses_are_checked():
+    texts = ["基层医疗", "妇幼保健", "新闻", "论坛", "首页", "注册", "评论", "疫苗接种", "区卫健委"]
+    guesses = {t: chardet.detect(WRAP % t.encode("gbk"))["encoding"] for t in texts}
+    # chardet reads these as cp437, cp850, cp863 ...: the case this guards against exists
+    assert sum(map(_single_byte, guesses.values())) >= 5, guesses
+    for text in texts:
+        result = decode(WRAP % text.encode("gbk"))
+        assert result.encoding == "gb18030", (text, guesses[text])
+        assert f"<p>{text}</p>" in result.text
+
+
+@pytest.mark.parametrize("label", ["cp850", "koi8-u", "windows-1251", "windows-1252", "latin-1"])
+def test_gbk_page_declared_single_byte(label):
+    body = _page(f'<meta charset="{label}">', GBK_PARA).encode("gbk")
+    for result in (decode(body), decode(body, f"text/html; charset={label}")):
+        assert result.encoding == "gb18030", label
+        assert GBK_PARA in result.text
+
+
+RUSSIAN = (
+    "Министерство здравоохранения Российской Федерации сообщает о новых мерах. В Москве"
+    " открылась новая поликлиника; «Ёлка» — праздник для детей №1."
+)
+WESTERN = (
+    "Le ministère de la Santé a publié un rapport sur la qualité de l'eau à Genève. Die Größe"
+    " der Straße in Zürich; São Paulo, ação; 25 °C ± 2, 5 µg, © 2023."
+)
+
+
+@pytest.mark.parametrize(
+    ("text", "codec"),
+    [
+        (RUSSIAN, "cp1251"),
+        (RUSSIAN.replace("«Ёлка» — ", "").replace("№", ""), "koi8-r"),
+        (WESTERN, "latin-1"),
+        (WESTERN, "cp1252"),
+    ],
+)
+def test_single_byte_pages_still_decode(text, codec):
+    page = _page("", text).encode(codec)
+    assert text in decode(page).text, chardet.detect(page)
+    declared = _page(f'<meta charset="{codec}">', text).encode(codec)
+    result = decode(declared)
+    assert (result.encoding, result.source) == (normalize_encoding(codec), "meta")
+    assert text in result.text

@@ -139,3 +139,46 @@ def test_v1_archive_migrated_with_flags_filled(tmp_path: Path) -> None:
 def test_mojibake_scores_high(right: str, wrong: str) -> None:
     mojibake = BODY.encode(right).decode(wrong, errors="replace")
     assert garbled_share(mojibake) > 0.5
+
+
+ZH = "卫生健康局2023年工作总结：全面推进健康建设，医疗服务能力稳步提升。（一）加强基层建设。"
+TW = "衛生健康局2023年工作總結：全面推進健康建設，醫療服務能力穩步提升。"
+SINGLE_BYTE = ["latin-1", "cp1252", "cp1251", "cp850", "cp437", "koi8-u", "koi8-r", "mac-roman"]
+
+
+@pytest.mark.parametrize("wrong", SINGLE_BYTE)
+@pytest.mark.parametrize(("right", "text"), [("gbk", ZH), ("big5", TW), ("utf-8", ZH)])
+def test_every_kind_of_mojibake_scores_high(right: str, text: str, wrong: str) -> None:
+    mojibake = text.encode(right).decode(wrong, errors="replace")
+    assert garbled_share(mojibake) > 0.8, mojibake
+
+
+@pytest.mark.parametrize(
+    "mojibake",
+    [
+        "ÎÀÉú½¡¿µ",  # GBK read as Latin-1
+        "ОАЙъЅЎїµ",  # GBK read as cp1251
+        "╬└╔·¢í┐Á",  # GBK read as cp850
+        "нюиЗҐ║©╣",  # GBK read as koi8-u
+        "å·¥ä½œ",  # UTF-8 read as cp1252
+        "½Ã¥Í°·±d",  # Big5 read as Latin-1, a trail byte in ASCII
+    ],
+)
+def test_symbol_soup_is_damage(mojibake: str) -> None:
+    assert garbled_share(mojibake) == 1.0
+    assert garbled_share(f"{BODY}{mojibake}{BODY}") > 0.05
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "今年以来，PM2.5浓度下降12.5%，达标天数增加×2；温度25°C±2°C，剂量5μg/kg与5µg/kg。",
+        "马克思·恩格斯——伟大导师……“健康中国”建设，ＡＢＣ１２３，①②③，Ⅱ型糖尿病，β₂受体。",
+        "The Ministry of Health — report on café quality, naïve approach, « déjà vu », l’été.",
+        "Die Größe der Straße; São Paulo, ação; Ελλάδα, ΑΘΗΝΑ; αβγ-受体阻滞剂。",
+        "Министерство здравоохранения РФ: ПРИВЕТ, Москва! «Ёлка» — №5. Pусский.",
+        "目录……………………3\n──────────\n··········\n×××同志：\n©2023 版权所有 ®™",
+    ],
+)
+def test_normal_text_is_not_mojibake(text: str) -> None:
+    assert garbled_share(text) == 0.0

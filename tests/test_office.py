@@ -13,11 +13,24 @@ from collections.abc import Callable
 import docx
 import olefile
 import pytest
-from office_fixtures import CELL_BREAK, Piece, compound_file, table, word_file
+from office_fixtures import (
+    CELL_BREAK,
+    FVM_MERGE,
+    FVM_RESTART,
+    Piece,
+    Text,
+    compound_file,
+    pdf_file,
+    row_layout,
+    table,
+    text_width,
+    word_file,
+)
 
-from crawler import office
+from crawler import msword, office
 from crawler.errors import CrawlerError, ExtractError, UnsupportedFormat
 from crawler.office import attachment_kind, attachment_text, doc_text, docx_text, pdf_text
+from crawler.process import process
 
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 
@@ -418,3 +431,240 @@ def test_pdf_text_keeps_pypdf_warnings_out_of_the_log(caplog: pytest.LogCaptureF
     with caplog.at_level(logging.WARNING):
         assert pdf_text(broken_xref) == "Annual work summary"
     assert not [r for r in caplog.records if r.name.startswith("pypdf")]
+
+
+# Tables in attachments: each row a line, its cells tab-separated in their columns, as
+# HTML tables give them (tests/test_tables.py); the sentences around them stay whole.
+
+TITLE = "区卫生健康局2023年工作总结"
+LEAD = "2023年，我局坚持以人民健康为中心，各项工作取得明显成效，现将主要指标完成情况报告如下。"
+CAPTION = "表1 主要指标完成情况"
+TAIL = "下一步，我局将继续深化医药卫生体制改革，推动卫生健康事业高质量发展。"
+# 序号, 指标 and 完成率 span the two header rows; 2023年 spans two columns.
+FIGURES = [
+    ["序号", "指标", "2023年", "", "完成率"],
+    ["", "", "目标", "完成", ""],
+    ["1", "家庭医生签约率", "45%", "47.2%", "104.9%"],
+    ["2", "孕产妇系统管理率", "90%", "85.6%", "95.1%"],
+    ["3", "门诊人次（万）", "820", "856", "104.4%"],
+]
+ROWS = [  # a cell spanning rows is repeated, one spanning columns is followed by empty cells
+    "序号\t指标\t2023年\t\t完成率",
+    "序号\t指标\t目标\t完成\t完成率",
+    "1\t家庭医生签约率\t45%\t47.2%\t104.9%",
+    "2\t孕产妇系统管理率\t90%\t85.6%\t95.1%",
+    "3\t门诊人次（万）\t820\t856\t104.4%",
+]
+
+
+def _table_lines(body: bytes, url: str, rows: list[str]) -> None:
+    """The report reads as its title, its sentences and the table's rows, in order."""
+    page = process(body, url=url)
+    assert page.title == TITLE
+    lines = page.text.splitlines()
+    assert LEAD in lines and TAIL in lines
+    start = lines.index(rows[0])
+    assert lines[start : start + len(rows)] == rows
+    assert lines.index(LEAD) < start < lines.index(TAIL)
+
+
+def _figures_docx() -> bytes:
+    document = docx.Document()
+    for line in (TITLE, LEAD, CAPTION):
+        document.add_paragraph(line)
+    grid = document.add_table(rows=len(FIGURES), cols=len(FIGURES[0]))
+    for r, row in enumerate(FIGURES):
+        for c, value in enumerate(row):
+            if value:
+                grid.cell(r, c).text = value
+    grid.cell(0, 2).merge(grid.cell(0, 3))  # gridSpan
+    for column in (0, 1, 4):
+        grid.cell(0, column).merge(grid.cell(1, column))  # vMerge
+    document.add_paragraph(TAIL)
+    out = io.BytesIO()
+    document.save(out)
+    return out.getvalue()
+
+
+def test_docx_table_keeps_every_figure_in_its_row_and_column() -> None:
+    _table_lines(_figures_docx(), "http://wjw.example.gov.cn/files/report.docx", ROWS)
+
+
+def _figures_doc() -> bytes:
+    edges = [0, 800, 3000, 4200, 5400, 6600]
+    layouts = [  # Word's header row has one wide cell for 2023年
+        row_layout([0, 800, 3000, 5400, 6600], [FVM_RESTART, FVM_RESTART, 0, FVM_RESTART]),
+        row_layout(edges, [FVM_MERGE, FVM_MERGE, 0, 0, FVM_MERGE]),  # stored empty
+        *[row_layout([edge + 4 for edge in edges])] * 3,  # edges a little off: same columns
+    ]
+    rows = [[cell for cell in FIGURES[0] if cell], *FIGURES[1:]]
+    lines = "".join(line + "\r" for line in (TITLE, LEAD, CAPTION))
+    return word_file([lines, table(rows), TAIL + "\r"], rows=layouts)
+
+
+def test_doc_table_keeps_every_figure_in_its_row_and_column() -> None:
+    _table_lines(_figures_doc(), "http://wjw.example.gov.cn/files/report.doc", ROWS)
+
+
+def _figures_pdf(middle_header: bool = False) -> bytes:
+    """The report as Word prints it: wrapped lines, cells centred in their columns (and,
+    with `middle_header`, the header cells spanning two rows centred across them)."""
+    texts = [Text(297 - text_width(TITLE, 16) / 2, 780, TITLE, 16)]
+    y = 740.0
+    for start in range(0, len(LEAD), 30):
+        texts.append(Text(90, y, LEAD[start : start + 30]))
+        y -= 20
+    texts.append(Text(297 - text_width(CAPTION, 10.5) / 2, y, CAPTION))
+    edges = [90, 130, 250, 330, 410, 490]
+    for number, row in enumerate(FIGURES):
+        y -= 22
+        for column, value in enumerate(row):
+            span = 2 if value == "2023年" else 1
+            middle = (edges[column] + edges[column + span]) / 2
+            lower = 11 if middle_header and number == 0 and span == 1 else 0
+            if value:
+                texts.append(Text(middle - text_width(value, 10.5) / 2, y - lower, value))
+    texts.append(Text(90, y - 30, TAIL))
+    return pdf_file([texts])
+
+
+def test_pdf_table_keeps_every_figure_in_its_row_and_column() -> None:
+    rows = [ROWS[0], "\t\t目标\t完成", *ROWS[2:]]  # a cell spanning rows shows on its first
+    _table_lines(_figures_pdf(), "http://wjw.example.gov.cn/files/report.pdf", rows)
+
+
+def test_pdf_table_whose_header_is_read_out_of_order_keeps_its_other_rows() -> None:
+    """Header cells centred across two rows lie between them: plain text reads them in
+    another order than the layout shows, so they stay plain lines; the rows after them
+    are rows."""
+    rows = ["\t\t目标\t完成", *ROWS[2:]]
+    _table_lines(_figures_pdf(middle_header=True), "http://x.gov.cn/files/report.pdf", rows)
+
+
+def test_pdf_paragraphs_stay_paragraphs() -> None:
+    """Layout mode opens gaps where runs of text meet (a sentence and its figures, bold
+    words); lines with such gaps are no table, even when the gaps line up."""
+    lines = [
+        ["全区共有医疗机构", "86", "家，较上年增加了"],
+        ["门诊服务总量达到", "12", "万人次，同比增长"],
+        ["住院服务总量达到", "34", "万人次，同比增长"],
+        ["今年以来，区卫生", "健康局在区委、区政府的坚", "强领导下，坚持以人民"],
+        ["健康为中心，深化", "医药卫生体制改革，各项工", "作取得明显成效。全区"],
+    ]
+    texts = []
+    for number, runs in enumerate(lines):
+        x = 90.0
+        for run in runs:
+            texts.append(Text(x, 700 - 20 * number, run))
+            x += text_width(run, 10.5) + 3  # a quarter em apart
+    text = pdf_text(pdf_file([texts]))
+    assert "\t" not in text
+    assert "".join(text.split()).startswith("全区共有医疗机构86家，较上年增加了门诊")
+
+
+def test_pdf_letter_spaced_lines_are_no_table() -> None:
+    title = "工作总结报告"
+    texts = [
+        Text(200 + 21 * index, 700 - 20 * line, char)
+        for line in range(3)
+        for index, char in enumerate(title)
+    ]
+    assert "\t" not in pdf_text(pdf_file([texts]))
+
+
+def test_docx_layout_table_reads_as_paragraphs() -> None:
+    """A table laying out the page (a long cell) gives its paragraphs as lines; a data table
+    inside it keeps its rows."""
+    document = docx.Document()
+    frame = document.add_table(rows=1, cols=2)
+    frame.cell(0, 0).text = "首页"
+    body = frame.cell(0, 1)
+    body.text = TITLE
+    for line in (LEAD * 3, LEAD * 2, CAPTION):
+        body.add_paragraph(line)
+    figures = body.add_table(rows=2, cols=2)
+    for c, value in enumerate(["指标", "完成率"]):
+        figures.cell(0, c).text = value
+    for c, value in enumerate(["签约率", "85.6%"]):
+        figures.cell(1, c).text = value
+    body.add_paragraph(TAIL)
+    out = io.BytesIO()
+    document.save(out)
+    assert docx_text(out.getvalue()).splitlines() == [
+        "首页",
+        TITLE,
+        LEAD * 3,
+        LEAD * 2,
+        CAPTION,
+        "指标\t完成率",
+        "签约率\t85.6%",
+        "",  # the empty paragraph Word keeps after a table in a cell
+        TAIL,
+    ]
+
+
+def test_docx_single_cell_table_reads_as_paragraphs() -> None:
+    document = docx.Document()
+    box = document.add_table(rows=1, cols=1).cell(0, 0)
+    box.text = TITLE
+    box.add_paragraph(LEAD)
+    out = io.BytesIO()
+    document.save(out)
+    assert docx_text(out.getvalue()).splitlines() == [TITLE, LEAD]
+
+
+def test_docx_nested_table_stays_in_its_cell_and_tab_stops_are_spaces() -> None:
+    document = docx.Document()
+    document.add_paragraph("单位：\t万元")
+    grid = document.add_table(rows=2, cols=2)
+    grid.cell(0, 0).text, grid.cell(0, 1).text = "项目", "金额"
+    grid.cell(1, 0).text = "设备"
+    inner = grid.cell(1, 1).add_table(rows=1, cols=2)
+    inner.cell(0, 0).text, inner.cell(0, 1).text = "CT", "820"
+    out = io.BytesIO()
+    document.save(out)
+    assert docx_text(out.getvalue()).splitlines() == ["单位： 万元", "项目\t金额", "设备\tCT 820"]
+
+
+def test_doc_rows_without_a_layout_keep_their_cells_in_order() -> None:
+    """Without a row layout a vertically merged cell stays empty, in its place."""
+    rows = [[cell for cell in FIGURES[0] if cell], *FIGURES[1:]]
+    assert doc_text(word_file([table(rows)])).splitlines() == [
+        "序号\t指标\t2023年\t完成率",
+        "\t\t目标\t完成",
+        *ROWS[2:],
+    ]
+
+
+def test_doc_layout_table_reads_as_paragraphs() -> None:
+    long = LEAD * 7
+    body = word_file([table([["首页", f"{TITLE}{CELL_BREAK}{long}{CELL_BREAK}{TAIL}"]])])
+    assert doc_text(body).splitlines() == ["首页", TITLE, long, TAIL]
+
+
+def test_doc_tab_in_a_paragraph_is_a_space() -> None:
+    assert doc_text(word_file(["单位：\t万元\r"])) == "单位： 万元"
+
+
+def test_paragraph_properties_read_the_row_layout() -> None:
+    sprms = struct.pack("<HB", 0x2416, 1) + row_layout([0, 900, 2000], [FVM_RESTART, 0])
+    sprms += struct.pack("<HB", 0x2447, 1) + struct.pack("<HBBB", 0xD62B, 2, 1, FVM_MERGE)
+    flags, layout = msword.paragraph_properties(sprms)
+    assert flags == msword.IN_TABLE | msword.ROW
+    assert layout == msword.RowLayout((0, 900, 2000), (FVM_RESTART, FVM_MERGE))
+
+
+def test_nested_table_marks_stay_in_the_outer_cell() -> None:
+    """A nested table's cells and rows end in paragraph marks flagged as inner ones."""
+    inner = msword.IN_TABLE | msword.INNER
+    paragraphs = [("设备", msword.IN_TABLE), ("CT", inner), ("820", inner), ("", inner)]
+    text = "".join(p + "\r" for p, _ in paragraphs) + "\x07项目\x07\x07"
+    spans, start = [], 0
+    for paragraph, flags in paragraphs:
+        end = start + 2 * (len(paragraph) + 1)
+        spans.append((start, end, flags, None))
+        start = end
+    spans += [(start, start + 2 * 3, msword.IN_TABLE, None)]
+    spans += [(start + 6, start + 8, msword.IN_TABLE | msword.ROW, None)]
+    runs = iter([msword.Run(text, 0, 2)])
+    assert msword.render(runs, msword.ParagraphMarks(spans)) == "设备 CT 820\t项目"

@@ -144,6 +144,41 @@ def test_news_page_stays_skipped_and_second_pass_changes_nothing(archive: Archiv
     assert reason != "old"
 
 
+def test_tables_and_list_pages_brought_up_to_the_current_text_format(archive: Archive) -> None:
+    """An archive made before tables were kept (cells on lines of their own, small numbers
+    lost) and before link lists were told from documents is brought up to date."""
+    title, body = report("bureau-2023-annual")
+    table = (
+        "<table><tr><th>指标</th><th>2022年</th><th>2023年</th></tr>"
+        "<tr><td><p class='MsoNormal'>乡镇卫生院</p></td><td><p class='MsoNormal'>18</p></td>"
+        "<td><p class='MsoNormal'>18</p></td></tr>"
+        "<tr><td>村卫生室</td><td>252</td><td>246</td></tr></table>"
+    )
+    page = html(title, body, extra=table)
+    flattened = process(page, url="http://t.test/a.html").text.replace("\t", "\n")
+    doc_id = archive_page(archive, "http://t.test/a.html", page, text=flattened)
+    links = "".join(
+        f"<li><a href='/r/{i}.html'>某某区卫生健康局{2015 + i}年工作总结</a></li>" for i in range(9)
+    )
+    listing = html("工作总结", [], extra=f"<ul>{links}</ul>")
+    stale = "\n".join(f"某某区卫生健康局{2015 + i}年工作总结" for i in range(9))  # as archived
+    list_id = archive_page(archive, "http://t.test/gzzj/", listing, text=stale)
+    assert list_id != doc_id
+    archive.conn.execute("UPDATE documents SET relevant = 1")
+    archive.conn.commit()
+
+    result = reprocess(archive)
+
+    (text,) = archive.conn.execute("SELECT text FROM documents WHERE id = ?", (doc_id,)).fetchone()
+    assert "村卫生室\t252\t246" in text.splitlines()
+    assert "乡镇卫生院\t18\t18" in text.splitlines()
+    (relevant,) = archive.conn.execute(
+        "SELECT relevant FROM documents WHERE id = ?", (list_id,)
+    ).fetchone()
+    assert relevant == 0
+    assert result.texts_changed >= 1 and result.now_irrelevant == 1
+
+
 def test_cli_reprocess(tmp_path: Path) -> None:
     db = tmp_path / "a.db"
     title, body = report("bureau-2023-annual")
