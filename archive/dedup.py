@@ -132,8 +132,8 @@ def _joinable(group: list[Member], other: list[Member], vouched: bool) -> bool:
 
 
 def _official_hosts() -> tuple[str, ...]:
-    from crawler.errors import RulesError
-    from crawler.vocabulary import vocabulary
+    from crawler.text.errors import RulesError
+    from crawler.text.vocabulary import vocabulary
 
     try:
         return vocabulary().words("year.official_hosts")

@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import Any, BinaryIO
 
 from crawler import __version__
-from crawler.errors import CrawlerError
+from crawler.text.errors import CrawlerError
 
 FORMATS = ("jsonl", "txt", "parquet")
 DEDUP_POLICIES = ("cluster", "exact", "none")
@@ -73,7 +73,7 @@ _COLUMNS = tuple(
 )
 Progress = Callable[[int, int], None]
 
-# how a document's text is laid out (crawler/tables.py), for whoever reads the corpus
+# how a document's text is laid out (crawler/text/tables.py), for whoever reads the corpus
 TEXT_LAYOUT = (
     "one paragraph or heading per line; a table row per line, its cells in order separated"
     " by a tab (a cell spanning rows repeated on each, one spanning columns followed by"
@@ -252,7 +252,7 @@ def iter_records(
         progress(0, total)
     simplify: Callable[[str], str] | None = None
     if options.text == "simplified":
-        from crawler.script import to_simplified
+        from crawler.text.chinese_script import to_simplified
 
         simplify = to_simplified
     sightings_sql = _sightings_sql(options.dedup)

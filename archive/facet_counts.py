@@ -17,7 +17,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from crawler.errors import ArchiveError
+from archive.errors import ArchiveError
 
 
 @dataclass(frozen=True)

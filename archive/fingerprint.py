@@ -1,19 +1,12 @@
-"""Normalized text and its hash: the key of exact deduplication."""
+"""The key of exact deduplication: the sha256 of a text's hashing form."""
 
 from __future__ import annotations
 
 import hashlib
-import re
-import unicodedata
 
-_SPACE = re.compile(r"\s+")
-
-
-def normalize(text: str) -> str:
-    """NFKC (full-width forms to ASCII) with all whitespace removed."""
-    return _SPACE.sub("", unicodedata.normalize("NFKC", text))
+from crawler.text.normalize import for_hashing
 
 
 def text_sha256(text: str) -> str:
-    """sha256 of the normalized text, hex."""
-    return hashlib.sha256(normalize(text).encode("utf-8")).hexdigest()
+    """sha256 of the text's hashing form (crawler.text.normalize.for_hashing), hex."""
+    return hashlib.sha256(for_hashing(text).encode("utf-8")).hexdigest()

@@ -147,7 +147,7 @@ def _letters(mapped: np.ndarray) -> np.ndarray:
     return mapped[keep]
 
 
-def normalize(text: str) -> str:
+def shingle_text(text: str) -> str:
     """The text the shingles are taken from (NFKC, lower case, letters and digits)."""
     return _letters(_mapped(text)).astype("<u4").tobytes().decode("utf-32-le")
 

@@ -147,8 +147,8 @@ def _v1(db: sqlite_utils.Database) -> None:
 
 def _v2(db: sqlite_utils.Database) -> None:
     """Documents get `truncated`, `garbled` and `text_simplified`, filled in for old rows."""
-    from crawler.flags import garbled_share, is_truncated
-    from crawler.script import to_simplified
+    from crawler.text.chinese_script import to_simplified
+    from crawler.text.quality_flags import garbled_share, is_truncated
 
     table = db["documents"]
     for name, kind in _DOCUMENT_COLUMNS_V2.items():
@@ -346,7 +346,7 @@ def migrate(db: sqlite_utils.Database) -> int:
     """
     current = db.execute("PRAGMA user_version").fetchone()[0]
     if current > SCHEMA_VERSION:
-        from crawler.errors import ArchiveError
+        from archive.errors import ArchiveError
 
         raise ArchiveError(
             f"{db.conn} has schema version {current}, newer than this crawler's "

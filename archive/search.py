@@ -19,7 +19,7 @@ import shlex
 
 import sqlite_utils
 
-from crawler.script import to_simplified, to_traditional
+from crawler.text.chinese_script import to_simplified, to_traditional
 
 SEARCH_TABLE = "documents_search"
 # the first code point spaced as a character of its own: CJK radicals, punctuation,

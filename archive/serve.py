@@ -18,7 +18,7 @@ from pathlib import Path
 
 import yaml
 
-from crawler.errors import ArchiveError, ServeError
+from archive.errors import ArchiveError, ServeError
 
 METADATA = Path(__file__).resolve().parent / "metadata.yml"
 TEMPLATES = Path(__file__).resolve().parent / "templates"

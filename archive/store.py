@@ -19,10 +19,11 @@ import sqlite_utils
 
 from archive import minhash
 from archive.dedup import NearDuplicates, Progress, Rebuilt
+from archive.errors import ArchiveError, ArchiveUnwritable
 from archive.fingerprint import text_sha256
 from archive.schema import DOCUMENT_COLUMNS, migrate
-from crawler.errors import ArchiveError, ArchiveUnwritable, CrawlerError
-from crawler.script import to_simplified
+from crawler.text.chinese_script import to_simplified
+from crawler.text.errors import CrawlerError
 
 logger = logging.getLogger(__name__)
 
@@ -664,7 +665,7 @@ class Archive:
         from lxml import etree
         from w3lib.url import safe_url_string
 
-        from crawler.decode import decode
+        from crawler.text.decode import decode
 
         row = None
         for table in ("sightings", "skipped"):  # an archived page, else a skipped one

@@ -434,8 +434,8 @@ def labeled_report() -> None:
     import importlib.util
 
     from archive.store import Sighting
-    from crawler.describe import describe
-    from crawler.script import to_simplified
+    from crawler.text.chinese_script import to_simplified
+    from crawler.text.describe import describe
 
     spec = importlib.util.spec_from_file_location(
         "dedup_labeled", ROOT / "tests" / "pages" / "dedup" / "labeled.py"
@@ -447,7 +447,7 @@ def labeled_report() -> None:
     copies = labeled.load()
     fills = ("shimen", "taoyuan", "bailu", "liutang", "template")
     print(f"{len(copies)} documents in {len({c.cluster for c in copies})} clusters")
-    texts = [minhash.normalize(to_simplified(c.text)) for c in copies]
+    texts = [minhash.shingle_text(to_simplified(c.text)) for c in copies]
     cut = ("truncate", "prefix")
     print("Jaccard of the 5-gram sets (exact), by n-gram size:")
     print(

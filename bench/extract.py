@@ -14,7 +14,7 @@ Every extractor gets the same bytes. The gold sets (../shared/corpus, see its RE
   and computed here; scored as text/plain (the peers need HTML: n/a) and wrapped in a
   generated article page. Also counts the seeds' chrome lines that leak into the output.
 
-Extractors. ours: `crawler.process.process(body, url=, content_type=)`, taking `page.text`
+Extractors. ours: `crawler.text.process.process(body, url=, content_type=)`, taking `page.text`
 (the whole chain the crawler runs per page, so its speed includes describe and judge,
 which the peers do not do). trafilatura: `trafilatura.extract(body)`, raw bytes, default
 settings. readability: readability-lxml `Document(text).summary()` flattened to text. Its
@@ -61,7 +61,7 @@ SEEDS_TOML = Path(__file__).resolve().parent / "seeds.toml"
 SETS = ("article", "forum", "trafilatura-zh", "seeds-text", "seeds-html")
 EXTRACTORS = ("ours", "trafilatura", "readability")
 MODULES = {  # imported before the memory baseline; the first must be installed
-    "ours": ("crawler.process",),
+    "ours": ("crawler.text.process",),
     "trafilatura": ("trafilatura",),
     "readability": ("readability", "bs4", "lxml.html"),
 }
@@ -441,9 +441,9 @@ def load_suite(corpus: Path, name: str) -> Suite | None:
 
 
 def ours(body: bytes, content_type: str | None = None, url: str | None = None) -> str:
-    """This project: `crawler.process.process`, taking `page.text` ("" if a stage fails)."""
+    """This project: `crawler.text.process.process`, taking `page.text` ("" if a stage fails)."""
     from crawler.errors import CrawlerError
-    from crawler.process import process
+    from crawler.text.process import process
 
     try:
         return process(body, url=url, content_type=content_type).text
@@ -686,7 +686,7 @@ def worst(suite: Suite, texts: Sequence[str], count: int) -> list[str]:
 
 
 NOTES = """\
-ours = crawler.process.process, page.text (its docs/s include describe and judge);
+ours = crawler.text.process.process, page.text (its docs/s include describe and judge);
 trafilatura {trafilatura} = extract(raw bytes), defaults; readability = readability-lxml
 {readability} Document(text).summary() on text decoded by bs4's UnicodeDammit (0.9, which
 decodes bytes itself, pins chardet<6 against our chardet>=7). F1: character multiset F1,

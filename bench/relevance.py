@@ -1,11 +1,11 @@
-"""Report precision and recall of crawler.relevant.judge on the labeled set.
+"""Report precision and recall of crawler.text.judge.judge on the labeled set.
 
 Usage: python bench/relevance.py [--corpus DIR] [--kinds] [--stress] [--lowest N]
 
 The labeled set and its groups are those of tests/test_relevant.py (which asserts on them):
 hand-written positives, hard negatives and `fresh` cases (tests/pages/relevant/*.toml),
 the sample sites' texts and pages, and the seeds and real pages of ../shared/corpus run
-through `crawler.process.process`. The report gives the whole set, each group (--kinds:
+through `crawler.text.process.process`. The report gives the whole set, each group (--kinds:
 each kind of page within it) and every misclassified case with the reasons judge() gave.
 
 --stress re-judges the hand-written cases with their titles taken away: once with the
@@ -29,7 +29,7 @@ for path in (ROOT, ROOT / "tests"):
 
 from test_relevant import CORPUS, Case, labeled_set, own_cases, report, summary  # noqa: E402
 
-from crawler.relevant import THRESHOLD, judge  # noqa: E402
+from crawler.text.judge import THRESHOLD, judge  # noqa: E402
 
 
 def stress(cases: list[Case]) -> list[str]:

@@ -33,7 +33,7 @@ sys.path.insert(0, str(ROOT))
 
 from archive.serve import datasette_args, metadata_for  # noqa: E402
 from archive.store import Archive  # noqa: E402
-from crawler.script import to_simplified  # noqa: E402
+from crawler.text.chinese_script import to_simplified  # noqa: E402
 
 PHRASES = [
     "卫生健康",

@@ -6,7 +6,7 @@ Generates N report pages (seeded, so every run scores the same pages) whose figu
 use the markups bureau sites emit: Word-exported `MsoNormal` cells with spans, `th`
 header rows, a serial-number column, percentages and decimals, cells spanning rows and
 columns, tables wrapped in divs, numbers under 1000 that look like page numbers. Each
-page goes through `crawler.process.process` (ours) and `trafilatura.extract` (the peer).
+page goes through `crawler.text.process.process` (ours) and `trafilatura.extract` (the peer).
 
 - cells kept: non-empty cells whose text is in the output (whitespace ignored);
 - rows intact: rows whose cells appear on one line of the output, in order;
@@ -112,7 +112,7 @@ def page(tables: list[Table]) -> bytes:
 
 
 def ours(body: bytes) -> str:
-    from crawler.process import process
+    from crawler.text.process import process
 
     return process(body, url="http://wjw.example.gov.cn/a.html").text
 

@@ -16,9 +16,9 @@ from dataclasses import dataclass, replace
 
 from archive.store import Archive, Sighting, TextIndex, text_index
 from crawler.errors import StageError
-from crawler.extract import Selectors
 from crawler.items import FailureItem, PageItem, UnchangedItem
-from crawler.process import Page, process
+from crawler.text.extract import Selectors
+from crawler.text.process import Page, process
 
 logger = logging.getLogger(__name__)
 

@@ -307,7 +307,7 @@ def clean(files: tuple[Path, ...], url: str | None, as_json: bool) -> None:
     """Decode, extract, clean and describe saved pages or attachments (.html, .txt, .docx,
     .doc, .wps, .pdf)."""
     from crawler.errors import StageError
-    from crawler.process import process
+    from crawler.text.process import process
 
     failed = 0
     for path in files:
@@ -538,7 +538,7 @@ def export(
     """Export cleaned documents as a JSONL, TXT or Parquet corpus (archive/export.py)."""
     from archive.export import Filters, Options
     from archive.export import export as run
-    from crawler.vocabulary import DOC_TYPES, PERIODS
+    from crawler.text.vocabulary import DOC_TYPES, PERIODS
 
     for name, allowed in (("doc_type", DOC_TYPES), ("period", PERIODS)):
         if bad := [v for v in filters[name] if v not in allowed]:

@@ -1,47 +1,34 @@
-"""Exception types; the CLI turns each into one line on stderr."""
+"""Every error type, in one place for the crawl and the CLI (each is one line on stderr).
+
+The text layer's errors live in crawler.text.errors and the archive's in archive.errors;
+this module adds the crawl's own and names them all.
+"""
 
 from __future__ import annotations
 
+from archive.errors import ArchiveError, ArchiveUnwritable, ServeError
+from crawler.text.errors import (
+    CrawlerError,
+    DecodeError,
+    ExtractError,
+    RulesError,
+    StageError,
+    UnsupportedFormat,
+)
 
-class CrawlerError(Exception):
-    """Base class of every error this project raises on purpose."""
+__all__ = [
+    "ArchiveError",
+    "ArchiveUnwritable",
+    "CrawlerError",
+    "DecodeError",
+    "ExtractError",
+    "ProfileError",
+    "RulesError",
+    "ServeError",
+    "StageError",
+    "UnsupportedFormat",
+]
 
 
 class ProfileError(CrawlerError):
     """A site profile file is missing, unreadable or invalid."""
-
-
-class RulesError(CrawlerError):
-    """A chrome-rules file is unreadable or invalid."""
-
-
-class DecodeError(CrawlerError):
-    """Bytes could not be decoded into text."""
-
-
-class ExtractError(CrawlerError):
-    """No main text could be found in a page."""
-
-
-class UnsupportedFormat(CrawlerError):
-    """A file or response is of a kind the crawler cannot read."""
-
-
-class ArchiveError(CrawlerError):
-    """The archive cannot be opened or written."""
-
-
-class ArchiveUnwritable(ArchiveError):
-    """SQLite refused a write for good: the disk is full, the file is read-only, I/O failed."""
-
-
-class ServeError(CrawlerError):
-    """Datasette cannot be started or stopped on its own."""
-
-
-class StageError(CrawlerError):
-    """A processing stage failed on one page; `stage` names it for the failures table."""
-
-    def __init__(self, stage: str, message: str) -> None:
-        super().__init__(message)
-        self.stage = stage

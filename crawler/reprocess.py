@@ -15,8 +15,8 @@ from typing import Any
 
 from archive.store import Archive, Refiled, Sighting
 from crawler.errors import ProfileError, StageError
-from crawler.extract import Selectors
-from crawler.process import Page, process
+from crawler.text.extract import Selectors
+from crawler.text.process import Page, process
 
 logger = logging.getLogger(__name__)
 

@@ -38,7 +38,7 @@ def header(response: Response, name: str) -> str | None:
 def page_date(page: Page) -> str | None:
     """The date a page shows (a labelled date line, a date meta tag, its URL): given to the
     attachments it links, whose files often show none."""
-    from crawler.describe import find_published
+    from crawler.text.describe import find_published
 
     if page.tree is None:
         return find_published(url=page.url)

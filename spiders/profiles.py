@@ -11,7 +11,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from crawler.errors import ProfileError
-from crawler.extract import Selectors
+from crawler.text.extract import Selectors
 
 PROFILES_DIR = Path(__file__).resolve().parent / "profiles"
 NAME_RE = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")

@@ -371,10 +371,10 @@ def pdf_file(pages: list[list[Text]]) -> bytes:
         )
         objects.append(b"<< /Length %d >>\nstream\n" % len(stream) + stream + b"\nendstream")
     objects.append(PDF_FONT)
-    return _pdf_body(objects)
+    return pdf_body(objects)
 
 
-def _pdf_body(objects: list[bytes]) -> bytes:
+def pdf_body(objects: list[bytes]) -> bytes:
     """The objects numbered from 1, with a cross-reference table and trailer."""
     out = b"%PDF-1.4\n"
     offsets = []

@@ -18,7 +18,7 @@ import pytest
 from bs4 import BeautifulSoup
 from office_fixtures import word_file
 
-from archive.fingerprint import normalize
+from crawler.text.normalize import for_hashing
 
 ROOT = Path(__file__).resolve().parents[1]
 TEXTS = ROOT / "crawler" / "sample_site" / "texts"
@@ -187,8 +187,8 @@ def test_adhoc_crawl_archives_every_report_once(gov_site, tmp_path: Path) -> Non
     found = {}
     for name in (*REPORTS, *(name for name, _ in ATTACHED)):
         _, body = report_lines(name)
-        phrase = normalize(body[len(body) // 2])
-        matches = [d for d in docs if phrase in normalize(d[2])]
+        phrase = for_hashing(body[len(body) // 2])
+        matches = [d for d in docs if phrase in for_hashing(d[2])]
         assert len(matches) == 1, f"{name}: {len(matches)} documents hold its text"
         found[name] = matches[0][0]
         assert urls[matches[0][0]] == sorted(base + p for p in expected[name])

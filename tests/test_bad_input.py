@@ -9,7 +9,7 @@ import zipfile
 import pytest
 
 from crawler.errors import StageError
-from crawler.process import process
+from crawler.text.process import process
 
 REPORT = "今年以来，区卫生健康局坚持以人民健康为中心，扎实推进各项工作，全年工作总结如下。"
 

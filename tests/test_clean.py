@@ -1,4 +1,4 @@
-"""Tests for crawler.clean: rules file, every chrome class, negatives, seeds, dedup."""
+"""Tests for crawler.text.clean: rules file, every chrome class, negatives, seeds, dedup."""
 
 # ruff: noqa: E501  (long Chinese data lines)
 from __future__ import annotations
@@ -9,9 +9,10 @@ from pathlib import Path
 
 import pytest
 
-from crawler.clean import clean, clean_text, load_rules, parse_rules, strip_ruby
 from crawler.errors import RulesError
-from crawler.extract import extract
+from crawler.text.clean import clean, clean_text, load_rules, parse_rules
+from crawler.text.extract import extract
+from crawler.text.normalize import strip_ruby
 
 GOLDEN = Path(__file__).resolve().parent / "pages" / "clean"
 CASES = sorted(p.stem for p in GOLDEN.glob("*.html"))
@@ -498,8 +499,8 @@ def test_heading_without_year_glued_to_first_line_removed():
 def test_a_column_of_dated_links_is_not_reflowed_into_one_paragraph():
     """Lines of one width look like a hard-wrapped PDF, but a line ending with a date is a
     list entry (title, date): joined, a column page read as a long report."""
-    from crawler.process import process
     from crawler.sample_site.generated import generate, render
+    from crawler.text.process import process
 
     page = process(render(generate(60))["/gzzj/index_1.html"], url="http://x.gov.cn/gzzj/")
     lines = page.text.splitlines()

@@ -13,9 +13,9 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from archive.fingerprint import normalize
 from crawler.demo import DEMO_PROFILES
 from crawler.sample_site.server import SampleSites
+from crawler.text.normalize import for_hashing
 
 ROOT = Path(__file__).resolve().parents[1]
 MANIFEST = tomllib.loads((ROOT / "crawler" / "sample_site" / "manifest.toml").read_text("utf-8"))
@@ -83,8 +83,8 @@ def crawled(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Crawled]:
 def test_every_report_once_with_all_its_urls(crawled: Crawled) -> None:
     docs = crawled.documents()
     for report in REPORTS:
-        phrase = normalize(report["phrase"])
-        holders = [d for d in docs if phrase in normalize(d[2])]
+        phrase = for_hashing(report["phrase"])
+        holders = [d for d in docs if phrase in for_hashing(d[2])]
         assert len(holders) == 1, f"{report['id']}: in {len(holders)} documents"
         expected = {(site, path) for site, path in report["urls"]}
         assert crawled.sightings(holders[0][0]) == expected, report["id"]
@@ -94,10 +94,10 @@ def test_every_report_once_with_all_its_urls(crawled: Crawled) -> None:
 def test_texts_start_and_end_where_the_reports_do(crawled: Crawled) -> None:
     docs = crawled.documents()
     for report in REPORTS:
-        text = next(d[2] for d in docs if normalize(report["phrase"]) in normalize(d[2]))
-        body = normalize(text)
-        assert body.startswith(normalize(report["first_line"])), report["id"]
-        assert body.endswith(normalize(report["last_line"])), report["id"]
+        text = next(d[2] for d in docs if for_hashing(report["phrase"]) in for_hashing(d[2]))
+        body = for_hashing(text)
+        assert body.startswith(for_hashing(report["first_line"])), report["id"]
+        assert body.endswith(for_hashing(report["last_line"])), report["id"]
 
 
 def test_no_chrome_in_any_text(crawled: Crawled) -> None:
@@ -117,14 +117,16 @@ def test_gbk_pages_decoded(crawled: Crawled) -> None:
         site, path = report["urls"][0]
         _, encoding, text = next(r for r in rows if crawled.where(r[0]) == (site, path))
         assert encoding == "gb18030"
-        assert normalize(report["first_line"]) in normalize(text)
+        assert for_hashing(report["first_line"]) in for_hashing(text)
 
 
 def test_docx_report_archived(crawled: Crawled) -> None:
     docx = [r for r in REPORTS if r["urls"][0][1].endswith(".docx")]
     assert docx
     for report in docx:
-        holders = [d for d in crawled.documents() if normalize(report["phrase"]) in normalize(d[2])]
+        holders = [
+            d for d in crawled.documents() if for_hashing(report["phrase"]) in for_hashing(d[2])
+        ]
         assert len(holders) == 1
         assert report["urls"][0] in [list(s) for s in crawled.sightings(holders[0][0])]
 
@@ -188,7 +190,7 @@ def test_documents_described_as_the_manifest_says(crawled: Crawled) -> None:
         " FROM documents"
     ).fetchall()
     for report in REPORTS:
-        row = next(r for r in rows if normalize(report["phrase"]) in normalize(r[0]))
+        row = next(r for r in rows if for_hashing(report["phrase"]) in for_hashing(r[0]))
         got = dict(
             zip(
                 (

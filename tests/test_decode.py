@@ -1,4 +1,4 @@
-"""Tests for crawler.decode: BOM, declared charsets, promotion, chardet, no mojibake."""
+"""Tests for crawler.text.decode: BOM, declared charsets, promotion, chardet, no mojibake."""
 
 from __future__ import annotations
 
@@ -8,9 +8,9 @@ from pathlib import Path
 import chardet
 import pytest
 
-from crawler.decode import Decoded, decode, meta_charset, normalize_encoding
 from crawler.errors import DecodeError
-from crawler.flags import garbled_share
+from crawler.text.decode import Decoded, decode, meta_charset, normalize_encoding
+from crawler.text.quality_flags import garbled_share
 
 TEXT = "卫生健康局2023年工作总结：朱镕基同志视察，全面推进健康建设。"
 # Characters common in Chinese text of either script; mojibake hardly ever hits them.

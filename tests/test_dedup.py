@@ -20,7 +20,7 @@ from archive import minhash
 from archive.schema import MIGRATIONS
 from archive.store import Archive, Refiled, Sighting
 from crawler.cli import cli
-from crawler.script import to_simplified
+from crawler.text.chinese_script import to_simplified
 
 LABELED = Path(__file__).resolve().parent / "pages" / "dedup" / "labeled.py"
 TEXTS = Path(__file__).resolve().parents[1] / "crawler" / "sample_site" / "texts"
@@ -76,10 +76,10 @@ def canonical(archive: Archive, document_id: int) -> int:
 
 def test_normalize_keeps_letters_and_digits_only() -> None:
     assert (
-        minhash.normalize("２０２３年，全区 完成\n投资1.86亿元（ＡＢ）。")
+        minhash.shingle_text("２０２３年，全区 完成\n投资1.86亿元（ＡＢ）。")
         == "2023年全区完成投资186亿元ab"
     )
-    assert minhash.normalize("①完成½") == "1完成12"  # characters NFKC expands
+    assert minhash.shingle_text("①完成½") == "1完成12"  # characters NFKC expands
 
 
 def test_identical_texts_have_identical_sketches() -> None:

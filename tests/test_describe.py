@@ -1,4 +1,4 @@
-"""crawler.describe: metadata of cleaned documents, and the vocabulary file behind it."""
+"""crawler.text.describe: metadata of cleaned documents, and the vocabulary file behind it."""
 
 from __future__ import annotations
 
@@ -9,7 +9,8 @@ from typing import Any
 
 import pytest
 
-from crawler.describe import (
+from crawler.errors import RulesError
+from crawler.text.describe import (
     Description,
     clean_title,
     describe,
@@ -19,10 +20,9 @@ from crawler.describe import (
     find_spun,
     lookup_region,
 )
-from crawler.errors import RulesError
-from crawler.process import process
-from crawler.regions import common_province, gazetteer, load_gazetteer, narrow, resolve
-from crawler.vocabulary import load_vocabulary, vocabulary
+from crawler.text.process import process
+from crawler.text.regions import common_province, gazetteer, load_gazetteer, narrow, resolve
+from crawler.text.vocabulary import load_vocabulary, vocabulary
 
 BODY = "一、主要工作\n（一）医疗服务能力提升。\n（二）公共卫生服务加强。\n二、下一步工作打算\n"
 LABELED = Path(__file__).resolve().parent / "pages" / "describe" / "labeled.toml"
@@ -324,7 +324,7 @@ def test_bundled_vocabulary_loads() -> None:
 def test_bad_vocabulary_names_file_and_field(
     tmp_path: Path, old: str, new: str, field: str
 ) -> None:
-    source = Path(__file__).resolve().parents[1] / "crawler" / "rules" / "vocabulary.toml"
+    source = Path(__file__).resolve().parents[1] / "crawler" / "text" / "rules" / "vocabulary.toml"
     text = source.read_text(encoding="utf-8")
     assert old in text
     bad = tmp_path / "vocabulary.toml"
@@ -367,7 +367,7 @@ def test_every_field_the_code_reads_is_validated_on_load() -> None:
         vocab.patterns["title.nothing"]  # not in the schema: never read unvalidated
 
 
-# --- the gazetteer (crawler/regions.py, crawler/rules/divisions.csv) ---------------------------
+# --- the gazetteer (crawler/text/regions.py, crawler/text/rules/divisions.csv) ------------
 
 
 def test_bundled_gazetteer() -> None:

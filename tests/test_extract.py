@@ -1,4 +1,4 @@
-"""Tests for crawler.extract: golden pages, selectors, ruby, titles, robustness, real pages."""
+"""Tests for crawler.text.extract: golden pages, selectors, ruby, titles, robustness, real pages."""
 
 # ruff: noqa: E501  (long Chinese data lines)
 from __future__ import annotations
@@ -11,9 +11,9 @@ from pathlib import Path
 
 import pytest
 
-from crawler.decode import decode
 from crawler.errors import CrawlerError, ExtractError
-from crawler.extract import Extracted, Selectors, extract, strip_site_suffix
+from crawler.text.decode import decode
+from crawler.text.extract import Extracted, Selectors, extract, strip_site_suffix
 
 GOLDEN = Path(__file__).resolve().parent / "pages" / "extract"
 CASES = sorted(p.stem for p in GOLDEN.glob("*.html"))
@@ -234,7 +234,7 @@ def test_huge_page_is_cut_at_the_element_limit(caplog):
     )
     html += "</body></html>"
     assert len(html.encode()) > 19_000_000
-    with caplog.at_level("WARNING", logger="crawler.html_parse"):
+    with caplog.at_level("WARNING", logger="crawler.text.html_parse"):
         page = extract(html)
     assert page.text.startswith(BODY)
     assert "ignoring the rest" in caplog.text

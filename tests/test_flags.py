@@ -9,9 +9,9 @@ import pytest
 
 from archive.schema import SCHEMA_VERSION
 from archive.store import Archive, Sighting
-from crawler.clean import clean_text
-from crawler.flags import garbled_share, is_truncated
-from crawler.process import process
+from crawler.text.clean import clean_text
+from crawler.text.process import process
+from crawler.text.quality_flags import garbled_share, is_truncated
 
 BODY = "今年以来，区卫生健康局坚持以人民健康为中心，扎实推进各项工作。"
 

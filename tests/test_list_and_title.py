@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from crawler.extract import extract
-from crawler.process import process
+from crawler.text.extract import extract
+from crawler.text.process import process
 
 REPORTS = [
     "某某县卫生健康局2023年工作总结和2024年工作计划",

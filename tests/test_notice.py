@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from crawler.notice import unwrap_notice
+from crawler.text.notice import unwrap_notice
 
 LETTER = """各乡镇卫生院，县直各医疗卫生单位：
 现将《2025年全县卫生健康工作要点》印发给你们，请认真贯彻执行。

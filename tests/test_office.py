@@ -1,4 +1,4 @@
-"""crawler.office: attachment kinds, and text from .docx, .pdf, .doc and .wps files."""
+"""crawler.text.attachments: attachment kinds, and text from .docx, .pdf, .doc and .wps files."""
 
 from __future__ import annotations
 
@@ -20,6 +20,7 @@ from office_fixtures import (
     Piece,
     Text,
     compound_file,
+    pdf_body,
     pdf_file,
     row_layout,
     table,
@@ -27,10 +28,11 @@ from office_fixtures import (
     word_file,
 )
 
-from crawler import msword, office
 from crawler.errors import CrawlerError, ExtractError, UnsupportedFormat
-from crawler.office import attachment_kind, attachment_text, doc_text, docx_text, pdf_text
-from crawler.process import process
+from crawler.text import attachments as office
+from crawler.text import msword
+from crawler.text.attachments import attachment_kind, attachment_text, doc_text, docx_text, pdf_text
+from crawler.text.process import process
 
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 
@@ -74,19 +76,7 @@ def _pdf(text: str, pages: int = 1) -> bytes:
         * pages,
         b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
     ]
-    out = b"%PDF-1.4\n"
-    offsets = []
-    for i, obj in enumerate(objects, 1):
-        offsets.append(len(out))
-        out += b"%d 0 obj\n" % i + obj + b"\nendobj\n"
-    xref = len(out)
-    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
-    out += b"".join(b"%010d 00000 n \n" % o for o in offsets)
-    out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (
-        len(objects) + 1,
-        xref,
-    )
-    return out
+    return pdf_body(objects)
 
 
 def test_docx_text_keeps_paragraphs_and_table_rows_in_order() -> None:

@@ -7,7 +7,7 @@ text that must come out and the chrome that must not.
 # ruff: noqa: E501  (long Chinese data lines)
 from __future__ import annotations
 
-from crawler.extract import extract
+from crawler.text.extract import extract
 
 POST = [
     "2023年，县卫生健康局坚持以人民健康为中心，全面推进健康县城建设，各项工作取得明显成效。",
@@ -96,8 +96,8 @@ def test_a_short_question_keeps_its_answers():
 def test_a_block_of_text_with_a_headline_link_in_it_is_no_teaser():
     """Portal layout: two columns built alike, one of teasers and one whose related-links
     box sits above the article. The article's column holds text: it is not a teaser."""
-    from crawler.html_parse import parse
-    from crawler.repeats import teaser_items
+    from crawler.text.html_parse import parse
+    from crawler.text.repeats import teaser_items
 
     related = '<p><a href="/x.html">相关链接：县卫健局召开年度工作会议部署重点任务</a></p>'
     doc = parse(

@@ -1,4 +1,4 @@
-"""crawler.relevant.judge on the labeled set: hand-written pages, the sample sites, the seeds
+"""crawler.text.judge.judge on the labeled set: hand-written pages, the sample sites, the seeds
 and the real pages of ../shared/corpus (`python bench/relevance.py` prints the full report).
 
 Groups of the labeled set:
@@ -7,7 +7,7 @@ Groups of the labeled set:
 - sample texts: crawler/sample_site/texts/*.txt (positives), with their title line and as a
   bare text whose first line is the title (as an attachment arrives).
 - sample pages: the sample sites' HTML pages named in their manifest, archived (positives) or
-  not archived (negatives), through `crawler.process.process` as the crawler sees them.
+  not archived (negatives), through `crawler.text.process.process` as the crawler sees them.
 - seeds and corpus: ../shared/corpus seeds (positives) and real pages (negatives), through
   `process`; skipped when the corpus is absent.
 """
@@ -23,8 +23,8 @@ from pathlib import Path
 import pytest
 
 from crawler.errors import StageError
-from crawler.process import process
-from crawler.relevant import Relevance, judge
+from crawler.text.judge import Relevance, judge
+from crawler.text.process import process
 
 ROOT = Path(__file__).resolve().parents[1]
 LABELED = Path(__file__).resolve().parent / "pages" / "relevant"

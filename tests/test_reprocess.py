@@ -12,8 +12,8 @@ from office_fixtures import word_file
 
 from archive.fingerprint import text_sha256
 from archive.store import Archive, Sighting
-from crawler.process import process
 from crawler.reprocess import reprocess
+from crawler.text.process import process
 
 TEXTS = Path(__file__).resolve().parents[1] / "crawler" / "sample_site" / "texts"
 AT = "2024-03-01T00:00:00+00:00"

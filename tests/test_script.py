@@ -1,4 +1,4 @@
-"""crawler.script: script detection and conversion to simplified characters."""
+"""crawler.text.chinese_script: script detection and conversion to simplified characters."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from crawler.script import detect_script, to_simplified
+from crawler.text.chinese_script import detect_script, to_simplified
 
 
 @pytest.mark.parametrize(

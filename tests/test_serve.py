@@ -23,7 +23,7 @@ from archive.datasette_hooks import prepare_connection
 from archive.search import SEARCH_TABLE, fts_query, spaced, spaced_sql
 from archive.serve import METADATA
 from archive.store import Archive, Sighting
-from crawler.script import to_simplified
+from crawler.text.chinese_script import to_simplified
 
 ROOT = Path(__file__).resolve().parents[1]
 ARTIFACTS = ROOT / "test-artifacts"

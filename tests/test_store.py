@@ -7,10 +7,11 @@ from pathlib import Path
 
 import pytest
 
-from archive.fingerprint import normalize, text_sha256
+from archive.fingerprint import text_sha256
 from archive.schema import SCHEMA_VERSION
 from archive.store import Archive, Sighting
 from crawler.errors import ArchiveError
+from crawler.text.normalize import for_hashing
 
 TEXT = "一、工作开展情况\n全年完成家庭医生签约12.3万人。\n二、下一步工作计划"
 
@@ -147,7 +148,7 @@ def test_newer_schema_refused(tmp_path: Path) -> None:
 
 
 def test_fingerprint_ignores_whitespace_and_width() -> None:
-    assert normalize("一、 工作\u3000总结\n") == "一、工作总结"
+    assert for_hashing("一、 工作\u3000总结\n") == "一、工作总结"
     assert text_sha256("ＡＢ 1") == text_sha256("AB1")
     assert text_sha256("工作总结") != text_sha256("工作计划")
 

@@ -8,8 +8,8 @@ from pathlib import Path
 import lxml.html
 import pytest
 
-from crawler.process import process
-from crawler.tables import table_rows
+from crawler.text.process import process
+from crawler.text.tables import table_rows
 
 LEAD = "2023年，我局坚持以人民健康为中心，各项工作取得明显成效，现将主要指标完成情况总结如下。"
 TAIL = "下一步，我局将继续深化医药卫生体制改革，推动卫生健康事业高质量发展。"

@@ -19,7 +19,7 @@ from typing import Any
 
 from opencc import OpenCC
 
-from crawler.flags import garbled_share, is_truncated
+from crawler.text.quality_flags import garbled_share, is_truncated
 
 HERE = Path(__file__).resolve().parent
 SAMPLE_TEXTS = HERE.parents[2] / "crawler" / "sample_site" / "texts"

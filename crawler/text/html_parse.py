@@ -16,7 +16,7 @@ from collections.abc import Iterator
 
 from lxml import etree
 
-from crawler.errors import ExtractError
+from crawler.text.errors import ExtractError
 
 logger = logging.getLogger(__name__)
 

@@ -22,8 +22,8 @@ from dataclasses import dataclass
 
 import olefile
 
-from crawler import tables
-from crawler.errors import ExtractError, UnsupportedFormat
+from crawler.text import tables
+from crawler.text.errors import ExtractError, UnsupportedFormat
 
 logger = logging.getLogger(__name__)
 
@@ -429,7 +429,7 @@ def _operand_size(sprm: int, grpprl: bytes, pos: int) -> int | None:
 
 def render(runs: Iterator[Run], marks: ParagraphMarks) -> str:
     """Plain text from Word's characters: a line per paragraph and per table row (cells
-    tab-separated in their columns, crawler/tables.py), fields as their results.
+    tab-separated in their columns, crawler/text/tables.py), fields as their results.
 
     A field is FIELD_BEGIN instructions [FIELD_SEPARATOR result] FIELD_END, and may nest:
     only the results are kept.
@@ -529,7 +529,7 @@ class _Text:
 def table_lines(rows: list[tuple[list[list[str]], RowLayout | None]]) -> list[str]:
     """A table's lines: a row each, cells tab-separated in their columns, for a data table;
     the paragraphs of its cells for one that lays out the page (a single cell, or a cell
-    longer than tables.MAX_CELL), as crawler/tables.py does for HTML."""
+    longer than tables.MAX_CELL), as crawler/text/tables.py does for HTML."""
     cells = [cell for row, _ in rows for cell in row]
     if len(cells) == 1 or any(len(_cell_text(cell)) > tables.MAX_CELL for cell in cells):
         return [paragraph for cell in cells for paragraph in cell if paragraph.strip()]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from crawler.mojibake import covered, misread_spans
+from crawler.text.mojibake import covered, misread_spans
 
 __all__ = ["garbled_share", "is_truncated"]
 

@@ -5,7 +5,7 @@ the genre (a work document, not news, a notice or a tender) and the issuer (a he
 bureau or its work, not a hospital, another bureau or a person). A page without a title
 line (an attachment, a bare text) lets its first short lines stand for the title and the
 opening of its body name the issuer. Hard negatives are turned away by name before any
-scoring. All words and patterns are in crawler/rules/vocabulary.toml
+scoring. All words and patterns are in crawler/text/rules/vocabulary.toml
 ([relevance], [negative], [health]).
 
 Borderline kinds, decided (tests/pages/relevant/ holds examples of each):
@@ -26,8 +26,9 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from crawler.describe import clean_title, find_doc_type, normalize
-from crawler.vocabulary import Vocabulary, vocabulary
+from crawler.text.describe import clean_title, find_doc_type
+from crawler.text.normalize import for_matching
+from crawler.text.vocabulary import Vocabulary, vocabulary
 
 logger = logging.getLogger(__name__)
 
@@ -259,9 +260,9 @@ def _reject(reason: str) -> Relevance:
 def judge(title: str | None, text: str, *, link_share: float = 0.0) -> Relevance:
     """Decide whether a page is a health bureau's work document; explain why.
 
-    `link_share`: how much of the page's main text sat inside links (crawler.extract)."""
+    `link_share`: how much of the page's main text sat inside links (crawler.text.extract)."""
     vocab = vocabulary()
-    body = normalize(text or "")
+    body = for_matching(text or "")
     compact = re.sub(r"\s+", "", body)
     t = clean_title(title, vocab) or ""
     rest = body

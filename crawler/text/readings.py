@@ -3,7 +3,7 @@ that mix UTF-8 with GB18030 or Big5 read piece by piece.
 
 A reading scores by its non-ASCII characters: common hanzi of the code page are good,
 replacement, control and private-use characters bad, and in a single-byte reading the
-symbol soup that CJK bytes make ('ÎÀÉú½¡¿µ', '╬└╔·') is bad (crawler.mojibake).
+symbol soup that CJK bytes make ('ÎÀÉú½¡¿µ', '╬└╔·') is bad (crawler.text.mojibake).
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ import re
 from collections.abc import Callable
 from functools import lru_cache
 
-from crawler.mojibake import common_cjk, odd_runs
+from crawler.text.mojibake import common_cjk, odd_runs
 
 logger = logging.getLogger(__name__)
 

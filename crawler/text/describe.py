@@ -9,11 +9,11 @@ from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
-from functools import lru_cache
 from urllib.parse import urlsplit
 
-from crawler.clean import strip_ruby
-from crawler.regions import (
+from crawler.text.chinese_script import detect_script
+from crawler.text.normalize import for_matching, for_matching_uncached
+from crawler.text.regions import (
     Gazetteer,
     Place,
     agencies,
@@ -25,8 +25,7 @@ from crawler.regions import (
     place_before,
     resolve,
 )
-from crawler.script import detect_script, to_simplified
-from crawler.vocabulary import NO_PERIOD, Vocabulary, vocabulary
+from crawler.text.vocabulary import NO_PERIOD, Vocabulary, vocabulary
 
 logger = logging.getLogger(__name__)
 
@@ -56,20 +55,9 @@ class Description:
 # --- text helpers -------------------------------------------------------------------------
 
 
-def _normalized(text: str) -> str:
-    """normalize() without its cache, for many short strings."""
-    return to_simplified(strip_ruby(unicodedata.normalize("NFKC", text)))
-
-
-@lru_cache(maxsize=16)
-def normalize(text: str) -> str:
-    """Text for matching: NFKC, pinyin ruby removed (衛(wèi)生 → 衛生), simplified characters."""
-    return _normalized(text)
-
-
 def _title_parts(title: str | None, vocab: Vocabulary) -> tuple[str | None, list[str]]:
     """(the document's title, the other segments: site and column names)."""
-    text = re.sub(r"\s+", " ", normalize(title or "")).strip()
+    text = re.sub(r"\s+", " ", for_matching(title or "")).strip()
     parts = [p.strip() for p in vocab.patterns["title.separators"].split(text) if p.strip()]
     parts = [p for p in parts if not _is_spam(p, vocab)]
     if not parts:
@@ -139,7 +127,7 @@ def _date_line(raw_text: str, vocab: Vocabulary) -> str | None:
     """A date on a labelled line (发布时间：…), or on a short line near the top that also
     names the source or a view count (2023-02-14 10:21 来源：… 浏览次数：…)."""
     lines = unicodedata.normalize("NFKC", raw_text[:_RAW_HEAD]).splitlines()
-    dated = [(i, _normalized(ln)) for i, ln in enumerate(lines) if _DATE_RE.search(ln)]
+    dated = [(i, for_matching_uncached(ln)) for i, ln in enumerate(lines) if _DATE_RE.search(ln)]
     labels = "|".join(map(re.escape, vocab.words("dates.labels")))
     labelled = re.compile(rf"(?:{labels})\s*[:：]?\s*{_DATE}")
     for _, line in dated:
@@ -183,7 +171,7 @@ def find_published(
     return parse_date(hint)
 
 
-# --- places and agencies (the machinery is in crawler/regions.py) ----------------------
+# --- places and agencies (the machinery is in crawler/text/regions.py) ----------------------
 
 
 def lookup_region(name: str, vocab: Vocabulary | None = None) -> tuple[str | None, str | None]:
@@ -194,7 +182,7 @@ def lookup_region(name: str, vocab: Vocabulary | None = None) -> tuple[str | Non
     """
     vocab = vocab or vocabulary()
     gaz = gazetteer()
-    name = normalize(name).strip()
+    name = for_matching(name).strip()
     if not name or vocab.patterns["template.placeholder"].search(name):
         return None, None
     if place_before(name, len(name), vocab) != name:  # 两个区: a stop character inside
@@ -224,7 +212,7 @@ def _agency(
     labels = "|".join(map(re.escape, vocab.words("agency.source_labels")))
     source = re.compile(rf"(?:{labels})\s*[:：]\s*(\S{{2,30}})")
     for line in (raw_text or "")[:_RAW_HEAD].splitlines():
-        m = source.search(_normalized(line)) if "局" in line or "委" in line else None
+        m = source.search(for_matching_uncached(line)) if "局" in line or "委" in line else None
         if m and (found := agencies(m.group(1), gaz, vocab)):
             return found[0]
     return None, []
@@ -407,7 +395,7 @@ def describe(
     (`published_hint`: the date of the page linking an attachment, used last)."""
     vocab, gaz = vocabulary(), gazetteer()
     clean, site = _title_parts(title, vocab)
-    body = normalize(text)
+    body = for_matching(text)
     head_title = clean or ""
     doc_type = find_doc_type(clean, body, vocab)
     period = find_period(clean, body, vocab)

@@ -15,9 +15,9 @@ import time
 import zipfile
 from collections.abc import Callable, Iterator
 
-from crawler import msword, pdf_tables
-from crawler.errors import CrawlerError, ExtractError, UnsupportedFormat
-from crawler.tables import CELL, MAX_CELL, MAX_SPAN, render
+from crawler.text import msword, pdf_tables
+from crawler.text.errors import CrawlerError, ExtractError, UnsupportedFormat
+from crawler.text.tables import CELL, MAX_CELL, MAX_SPAN, render
 
 logger = logging.getLogger(__name__)
 # pypdf logs a warning for every oddity of a malformed PDF, and government sites serve many.
@@ -220,7 +220,7 @@ def _docx_lines(container: object) -> Iterator[str]:
 
 def _table_lines(table: object) -> Iterator[str]:
     """A data table's rows, one line each with its cells tab-separated in their columns
-    (crawler/tables.py); a table that lays out the page (a single cell, or a cell longer
+    (crawler/text/tables.py); a table that lays out the page (a single cell, or a cell longer
     than tables.MAX_CELL) gives its paragraphs as lines instead, as HTML ones do."""
     grid, cells = _table_grid(table)
     if len(cells) == 1 or any(len(text) > MAX_CELL for _, text in cells):
@@ -383,7 +383,7 @@ def _pdf_text(body: bytes) -> str:
 
 def _page_text(page: object) -> str:
     """A page's text layer as pypdf reads it, with the rows of its tables, found in its
-    layout text, tab-separated (crawler/pdf_tables.py)."""
+    layout text, tab-separated (crawler/text/pdf_tables.py)."""
     text = (page.extract_text() or "").replace(CELL, " ")  # type: ignore[attr-defined]
     if not pdf_tables.may_hold_rows(text):
         return text.strip()

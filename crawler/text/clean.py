@@ -1,6 +1,6 @@
 """Reduce extracted text to the report body: chrome lines out, whitespace normalized.
 
-The chrome rules are data (crawler/rules/chrome.toml), validated on load; this module holds
+The chrome rules are data (crawler/text/rules/chrome.toml), validated on load; this module holds
 only the machinery and the few rules that are algorithms rather than patterns: pinyin ruby
 left in parentheses, preview page markers, and lines that repeat the title.
 """
@@ -15,9 +15,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from crawler.errors import RulesError
-from crawler.script import to_simplified
-from crawler.tables import CELL
+from crawler.text.chinese_script import to_simplified
+from crawler.text.errors import RulesError
+from crawler.text.normalize import strip_ruby
+from crawler.text.tables import CELL
 
 try:
     import tomllib
@@ -32,12 +33,6 @@ DEFAULT_RULES = Path(__file__).resolve().parent / "rules" / "chrome.toml"
 
 _WS = re.compile(r"[\s\u3000\xa0\u200b\ufeff]+")
 _NEWLINES = re.compile(r"\r\n|\r|\n|\u2028|\u2029|\x0b|\x0c")
-_TONES = "āáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜüńňǹḿ"
-# 衛(wèi)生 → 衛生: a pinyin syllable with a tone mark (or tone digit) right after a CJK char.
-_RUBY = re.compile(
-    rf"(?:(?<=[\u3400-\u9fff])|(?<=[\u3400-\u9fff][A-Za-z]))[(（]\s*(?=[a-z{_TONES}]*[{_TONES}1-5])"
-    rf"[a-z{_TONES}]{{1,7}}[1-5]?\s*[)）]"
-)
 _MARKER = re.compile(r"^(\d{1,3})、")
 # a line ending with a date: an entry of a list of links (title, date), never wrapped prose
 _DATE_END = re.compile(r"(?:19|20)\d{2}\s*[-/.年]\s*\d{1,2}\s*[-/.月]\s*\d{1,2}\s*日?\)?\]?$")
@@ -284,7 +279,7 @@ def load_rules(path: str | Path | None = None) -> Rules:
 
 def _normalize_line(line: str, tables: bool = False) -> str:
     """Collapse whitespace runs (full-width spaces included) and strip; with `tables`, a
-    table row (cells separated by tabs, crawler/tables.py) cell by cell."""
+    table row (cells separated by tabs, crawler/text/tables.py) cell by cell."""
     if tables and CELL in line:
         cells = [_WS.sub(" ", cell).strip() for cell in line.split(CELL)]
         return CELL.join(cells).rstrip(CELL) if any(cells) else ""
@@ -309,11 +304,6 @@ def _simplified(line: str) -> str:
         return line
     except UnicodeEncodeError:
         return to_simplified(line)
-
-
-def strip_ruby(line: str) -> str:
-    """Remove pinyin left in parentheses after characters: 衛(wèi)生 → 衛生."""
-    return _RUBY.sub("", line)
 
 
 def _title_key(text: str) -> str:
@@ -602,7 +592,7 @@ def clean_text(
 ) -> Cleaned:
     """The report body of extracted text (chrome lines out, one paragraph a line), with flags.
 
-    `tables`: a line with tabs is a table row (the extractor's, crawler/tables.py), kept
+    `tables`: a line with tabs is a table row (the extractor's, crawler/text/tables.py), kept
     whole; otherwise a tab is a space."""
     rules = rules or load_rules()
     flags: dict[str, str] = {}

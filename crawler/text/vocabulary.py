@@ -1,4 +1,4 @@
-"""The vocabulary that describes and judges documents (crawler/rules/vocabulary.toml).
+"""The vocabulary that describes and judges documents (crawler/text/rules/vocabulary.toml).
 
 Every field the code reads is listed in `_SCHEMA` with its kind and validated when the
 file is loaded; a bad file is a RulesError naming the file and the field.
@@ -14,8 +14,8 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from crawler.errors import RulesError
-from crawler.regions import gazetteer
+from crawler.text.errors import RulesError
+from crawler.text.regions import gazetteer
 
 VOCABULARY_PATH = Path(__file__).resolve().parent / "rules" / "vocabulary.toml"
 DOC_TYPES = ("工作总结", "工作报告", "工作计划", "工作要点", "讲话", "其他")
@@ -25,7 +25,7 @@ NO_PERIOD = "-"  # stands for "no period" in [[year.from_published]]
 
 @dataclass(frozen=True)
 class Vocabulary:
-    """The validated contents of a vocabulary file (see crawler/rules/vocabulary.toml)."""
+    """The validated contents of a vocabulary file (see crawler/text/rules/vocabulary.toml)."""
 
     path: Path
     data: Mapping[str, Any]

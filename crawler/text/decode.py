@@ -14,8 +14,8 @@ from dataclasses import dataclass
 
 import chardet
 
-from crawler.errors import DecodeError
-from crawler.readings import (
+from crawler.text.errors import DecodeError
+from crawler.text.readings import (
     ALTERNATES,
     LEGACY_CJK,
     SINGLE_BYTE_ALTERNATES,
@@ -200,7 +200,7 @@ def decode(body: bytes, content_type: str | None = None) -> Decoded:
     """Decode response bytes: BOM, HTTP charset, <meta>, then UTF-8 or chardet.
 
     A single-byte reading (cp850, koi8-u, cp1251, latin-1) of non-ASCII bytes, and a body
-    that nothing decodes strictly, go to `crawler.readings.best`: the reading that reads best wins.
+    that nothing decodes strictly, go to `readings.best`: the reading that reads best wins.
     """
     if not isinstance(body, (bytes, bytearray, memoryview)):
         raise DecodeError(f"expected bytes, got {type(body).__name__}")

@@ -2,9 +2,9 @@
 
 Without profile selectors the main text is found by text density, link density and tag
 structure (a readability-style score tuned for Chinese punctuation), and by repeated
-structure (crawler.repeats): blocks built alike (posts, replies, answers) are taken
+structure (crawler.text.repeats): blocks built alike (posts, replies, answers) are taken
 together, while repeated teasers for other pages are not text. The page is parsed by
-crawler.html_parse and measured with the counts of crawler.page_stats.
+crawler.text.html_parse and measured with the counts of crawler.text.page_stats.
 """
 
 from __future__ import annotations
@@ -21,9 +21,9 @@ from dataclasses import dataclass, field
 from lxml import etree
 from lxml.cssselect import CSSSelector, SelectorError
 
-from crawler.clean import is_byline
-from crawler.errors import ExtractError
-from crawler.html_parse import (
+from crawler.text.clean import is_byline
+from crawler.text.errors import ExtractError
+from crawler.text.html_parse import (
     BLOCK,
     LINE,
     MARKS,
@@ -33,8 +33,8 @@ from crawler.html_parse import (
     parse,
     self_and_ancestors,
 )
-from crawler.page_stats import Key, Page, Stats, forget, gather, link_density, nsl
-from crawler.repeats import (
+from crawler.text.page_stats import Key, Page, Stats, forget, gather, link_density, nsl
+from crawler.text.repeats import (
     container,
     key_groups,
     outermost,
@@ -44,7 +44,7 @@ from crawler.repeats import (
     teaser_items,
     twins,
 )
-from crawler.tables import CELL, table_rows
+from crawler.text.tables import CELL, table_rows
 
 logger = logging.getLogger(__name__)
 
@@ -562,7 +562,7 @@ def _agreed_title(heading: str | None, page_title: str, text: str) -> str | None
 
 def _lines(nodes: Iterable[Element], skip: set[Element]) -> str:
     """Text of nodes: one line per block, <br> as a break; a data table's rows one line
-    each, their cells separated by a tab (crawler/tables.py)."""
+    each, their cells separated by a tab (crawler/text/tables.py)."""
     out: list[str] = []
     for node in nodes:
         _walk(node, out, skip)

@@ -12,8 +12,8 @@ import re
 from collections import Counter, defaultdict
 from collections.abc import Iterable
 
-from crawler.html_parse import Element, elements, hints, self_and_ancestors
-from crawler.page_stats import Key, Page, link_density
+from crawler.text.html_parse import Element, elements, hints, self_and_ancestors
+from crawler.text.page_stats import Key, Page, link_density
 
 _DIGITS = re.compile(r"\d+")
 _CJK = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af]")  # kana, hanzi, hangul

@@ -4,7 +4,7 @@ pypdf's plain text gives a table row as one line with its cells separated by sin
 spaces, like the words of a sentence. Its layout mode places text where it is drawn, on
 a grid of characters: there a row's cells are separated by runs of spaces, and the gaps
 between columns line up from one row to the next. `with_rows` reads such blocks of lines
-as table rows (cells tab-separated in their columns, as crawler/tables.py writes HTML
+as table rows (cells tab-separated in their columns, as crawler/text/tables.py writes HTML
 tables) and puts them in place of the same text in the plain text, which otherwise stays
 as it is: paragraphs are never read from the layout text.
 
@@ -25,7 +25,7 @@ import re
 import unicodedata
 from dataclasses import dataclass
 
-from crawler.tables import render
+from crawler.text.tables import render
 
 _SEGMENT = re.compile(r"\S+(?:[ \u3000]\S+)*")  # text between runs of two or more spaces
 _LETTER_GAP = re.compile(r"(?<=\S)[ \u3000](?=\S)")  # a single space inside a segment

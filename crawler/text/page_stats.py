@@ -1,8 +1,8 @@
 """Text counts per element (characters, link text, punctuation) and the measured page.
 
 The counts are gathered in one bottom-up pass and kept up to date when a subtree is
-removed; the main-text choice (crawler.extract) and the repeated-structure detection
-(crawler.repeats) both read them from a Page.
+removed; the main-text choice (crawler.text.extract) and the repeated-structure detection
+(crawler.text.repeats) both read them from a Page.
 """
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from crawler.html_parse import MARKS, Element, elements
+from crawler.text.html_parse import MARKS, Element, elements
 
 Key = tuple[str, ...]
 

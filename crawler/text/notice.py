@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 
-from archive.fingerprint import normalize
+from crawler.text.normalize import for_hashing
 
 NOTICE_TITLE = re.compile(r"关于(?:印发|下发|转发|发布)[《〈<]?(?P<name>.+?)[》〉>]?的通知")
 DATE_LINE = re.compile(r"^\s*(?:19|20)\d{2}\s*年\s*\d{1,2}\s*月\s*\d{1,2}\s*日\s*$")
@@ -24,8 +24,8 @@ def unwrap_notice(title: str | None, text: str) -> tuple[str, str] | None:
     name = match.group("name").strip()
     lines = text.splitlines()
     head = lines[:COVER_MAX_LINES]
-    key = normalize(name)
-    start = next((i + 1 for i, line in enumerate(head) if normalize(line) == key), None)
+    key = for_hashing(name)
+    start = next((i + 1 for i, line in enumerate(head) if for_hashing(line) == key), None)
     if start is None:  # no title line: the document starts after the letter's date
         start = next((i + 1 for i, line in enumerate(head) if DATE_LINE.match(line)), None)
     if start is None or start >= len(lines):

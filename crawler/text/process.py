@@ -8,15 +8,15 @@ from pathlib import PurePosixPath
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
-from crawler.clean import clean_text
-from crawler.decode import decode
-from crawler.describe import Description, describe
-from crawler.errors import CrawlerError, StageError, UnsupportedFormat
-from crawler.extract import Selectors, extract
-from crawler.flags import garbled_share, is_truncated
-from crawler.notice import unwrap_notice
-from crawler.office import attachment_kind, attachment_text
-from crawler.relevant import Relevance, judge
+from crawler.text.attachments import attachment_kind, attachment_text
+from crawler.text.clean import clean_text
+from crawler.text.decode import decode
+from crawler.text.describe import Description, describe
+from crawler.text.errors import CrawlerError, StageError, UnsupportedFormat
+from crawler.text.extract import Selectors, extract
+from crawler.text.judge import Relevance, judge
+from crawler.text.notice import unwrap_notice
+from crawler.text.quality_flags import garbled_share, is_truncated
 
 logger = logging.getLogger(__name__)
 

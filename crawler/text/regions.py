@@ -1,4 +1,4 @@
-"""Places: the gazetteer of Chinese divisions (crawler/rules/divisions.csv) and the places,
+"""Places: the gazetteer of Chinese divisions (crawler/text/rules/divisions.csv) and the places,
 agencies and regions a document names."""
 
 from __future__ import annotations
@@ -13,10 +13,10 @@ from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from crawler.errors import RulesError
+from crawler.text.errors import RulesError
 
 if TYPE_CHECKING:
-    from crawler.vocabulary import Vocabulary
+    from crawler.text.vocabulary import Vocabulary
 
 logger = logging.getLogger(__name__)
 
