@@ -2,8 +2,8 @@
 
     python bench/memory.py [--articles 10000] [--fault-copies 40]
 
-One profile crawls a generated bureau site (crawler/sample_site/generated.py, `--articles`
-reports plus their list pages) and the fault site (crawler/sample_site/faults.py) with each
+One profile crawls a generated bureau site (tests/sites/generated.py, `--articles`
+reports plus their list pages) and the fault site (tests/sites/faults.py) with each
 fault served `--fault-copies` times: errors, resets, timeouts, truncated bodies, gzip bombs,
 oversize bodies, redirect loops and traps all along the crawl. The crawl process's RSS is
 sampled twice a second against the requests the servers have answered. The peer is a
@@ -28,9 +28,10 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "tests"))  # the sites tests and benchmarks serve
 
-from crawler.sample_site.faults import FaultSite  # noqa: E402
-from crawler.sample_site.generated import GeneratedSite  # noqa: E402
+from sites.faults import FaultSite  # noqa: E402
+from sites.generated import GeneratedSite  # noqa: E402
 
 PROFILE = """
 name = "memory"

@@ -28,8 +28,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
 from redis_server import RedisServer
-
-from crawler.sample_site.generated import GeneratedSite
+from sites.generated import GeneratedSite
 
 BARE = textwrap.dedent(
     """

@@ -18,10 +18,10 @@ from collections.abc import Callable
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
+from sites.generated import generate
 from test_search_results import OLD_SPACING
 
 from archive.search import spaced, spaced_sql
-from crawler.sample_site.generated import generate
 
 # the archive's triggers before schema version 8 (kept for the migration's test)
 PER_CHARACTER = OLD_SPACING.format(e="?1")

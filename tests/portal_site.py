@@ -1,6 +1,6 @@
 """A replica of how bureau portals publish their lists, served on 127.0.0.1 for the tests.
 
-Texts are generated here (crawler/sample_site/generated.py's report generator); the
+Texts are generated here (tests/sites/generated.py's report generator); the
 structures are those of real portals:
 
 - a TRS WCM column (`/zwgk/jhzj/`) whose pagination only a script writes
@@ -27,8 +27,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlsplit
 
 import docx
-
-from crawler.sample_site.generated import generate
+from sites.generated import generate
 
 HANWEB_PER_PAGE, HANWEB_GROUP = 2, 1  # records per proxy answer: 2
 

@@ -499,7 +499,8 @@ def test_heading_without_year_glued_to_first_line_removed():
 def test_a_column_of_dated_links_is_not_reflowed_into_one_paragraph():
     """Lines of one width look like a hard-wrapped PDF, but a line ending with a date is a
     list entry (title, date): joined, a column page read as a long report."""
-    from crawler.sample_site.generated import generate, render
+    from sites.generated import generate, render
+
     from crawler.text.process import process
 
     page = process(render(generate(60))["/gzzj/index_1.html"], url="http://x.gov.cn/gzzj/")

@@ -1,4 +1,4 @@
-"""A crawl of a site that misbehaves in every way (crawler/sample_site/faults.py).
+"""A crawl of a site that misbehaves in every way (tests/sites/faults.py).
 
 The crawl ends; transient faults are retried and their reports archived; permanent ones
 are recorded in `failures` with their reason and archive nothing; traps are cut short;
@@ -15,9 +15,9 @@ from pathlib import Path
 
 import pytest
 from reliability import query
+from sites.faults import PERMANENT, REPORTS, TEXTS, TRUNCATED, FaultSite
 
 from crawler import __version__
-from crawler.sample_site.faults import PERMANENT, REPORTS, TEXTS, TRUNCATED, FaultSite
 from spiders.profile_spider import TRAP_PAGES
 
 PROFILE = """

@@ -19,10 +19,10 @@ from typing import Any
 
 import pytest
 from redis_server import RedisServer, redis_binary
+from sites.generated import GeneratedSite
 
 from crawler.fleet import request_codec
 from crawler.fleet.keys import Keys
-from crawler.sample_site.generated import GeneratedSite
 
 ARTICLES = 1000
 KEYS = Keys()

@@ -6,17 +6,17 @@ from __future__ import annotations
 import json
 
 import pytest
+from sites.generated import GeneratedSite, generate
 
 from crawler.fleet import codec, request_codec
 from crawler.fleet.scheduler import CRAWL_META
 from crawler.fleet.scope import SCOPE_META, in_scope
 from crawler.fleet.seed import site_limits, start_requests, urls_spec
+from crawler.fleet.spider import FleetSpider, plan_for
 from crawler.fleet.worker import worker_settings
 from crawler.items import FailureItem, PageItem, UnchangedItem
 from crawler.network_guard import META as PRIVATE_META
 from crawler.runner import project_settings
-from crawler.sample_site.generated import GeneratedSite, generate
-from spiders.fleet import FleetSpider, plan_for
 from spiders.profiles import profile_from_dict
 
 PAGE = PageItem(

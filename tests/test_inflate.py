@@ -24,6 +24,7 @@ from reliability import query
 from scrapy import Request
 from scrapy.http import HtmlResponse, Response
 from scrapy.utils.test import get_crawler
+from sites.faults import REPORTS, TEXTS, report_page
 
 from crawler.inflate import (
     INFLATE_FLOOR,
@@ -32,7 +33,6 @@ from crawler.inflate import (
     InflateRefused,
     inflate_limit,
 )
-from crawler.sample_site.faults import REPORTS, TEXTS, report_page
 from crawler.settings import DOWNLOAD_MAXSIZE
 
 MIB = 2**20

@@ -22,9 +22,9 @@ from typing import Any
 
 import pytest
 from reliability import problems, query
+from sites.generated import GeneratedSite
 from test_export import big_archive
 
-from crawler.sample_site.generated import GeneratedSite
 from crawler.sample_site.server import SampleSites
 
 STOP_WITHIN = 10.0  # seconds from the signal to the exit: the promise of the README

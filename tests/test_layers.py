@@ -61,3 +61,16 @@ def test_the_check_sees_a_forbidden_import(tmp_path: Path) -> None:
     module = tmp_path / "m.py"
     module.write_text("def f():\n    from scrapy.http import Request\n    import archive.store\n")
     assert {"scrapy.http", "archive.store"} <= imports(module)
+
+
+@pytest.mark.parametrize("path", sorted((ROOT / "spiders").rglob("*.py")), ids=str)
+def test_the_spiders_do_not_reach_into_the_fleet(path: Path) -> None:
+    """The fleet owns its spider (crawler/fleet/spider.py); spiders/ knows nothing of it."""
+    assert not {name for name in imports(path) if name.startswith("crawler.fleet")}
+
+
+def test_the_package_ships_no_test_or_bench_sites() -> None:
+    """The demo's sample sites stay in the package; test and bench sites live in tests/."""
+    shipped = {p.stem for p in (ROOT / "crawler" / "sample_site").glob("*.py")}
+    assert not shipped & {"faults", "generated"}
+    assert (ROOT / "tests" / "sites" / "faults.py").is_file()

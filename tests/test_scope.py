@@ -11,10 +11,10 @@ from pathlib import Path
 
 import pytest
 from scrapy import Request
+from sites.faults import FaultSite
 
 from archive.serve import datasette_args
 from crawler.network_guard import PrivateAddressRefused, PrivateNetworkGuard, is_public
-from crawler.sample_site.faults import FaultSite
 
 
 @pytest.mark.parametrize(

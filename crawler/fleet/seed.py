@@ -22,8 +22,8 @@ from scrapy import Request
 from crawler.fleet.keys import Keys
 from crawler.fleet.queue import LeasedQueue
 from crawler.fleet.scheduler import CrawlDupeFilter
+from crawler.fleet.spider import FleetSpider, plan_for
 from spiders.discover import DEFAULT_DEPTH
-from spiders.fleet import FleetSpider, plan_for
 from spiders.profiles import Profile, SiteSettings, profile_from_dict
 
 

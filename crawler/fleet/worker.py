@@ -84,7 +84,7 @@ def run_worker(
     redis_url: str, settings: Settings, *, until_idle: float = 0, progress: bool = True
 ) -> CrawlResult:
     """Crawl from the shared queue until stopped (or idle `until_idle` seconds)."""
-    from spiders.fleet import FleetSpider
+    from crawler.fleet.spider import FleetSpider
 
     kwargs = {
         "redis_url": redis_url,

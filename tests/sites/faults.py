@@ -29,12 +29,12 @@ import time
 import zlib
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from pathlib import Path
 from urllib.parse import urlsplit
 
 from crawler.interrupt import serve_until_interrupted
+from crawler.sample_site import SAMPLE_SITE_DIR
 
-TEXTS = Path(__file__).resolve().parent / "texts"
+TEXTS = SAMPLE_SITE_DIR / "texts"  # the demo's report texts
 REPORTS = {  # path: the report it serves
     "/reports/2022.html": "bureau-2022-annual.txt",
     "/reports/2023.html": "bureau-2023-annual.txt",

@@ -1,6 +1,6 @@
 """A generated 卫生健康局 site of any size, for the fleet's tests and benchmarks.
 
-    python -m crawler.sample_site.generated [--articles 1000]
+    cd tests && python -m sites.generated [--articles 1000]
 
 `GeneratedSite(articles=1000)` serves on 127.0.0.1: a home page, a 工作总结 column of list
 pages (20 articles each, paginated `index.html`, `index_1.html`, …) and the articles, each a
