@@ -134,7 +134,7 @@ class Archive:
 
     def __init__(self, path: str | Path) -> None:
         self.path = Path(path)
-        self._depth = 0  # units open (archive.unit)
+        self._depth = 0  # atomic writes open (Archive.atomic)
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             conn = sqlite3.connect(str(self.path), timeout=30)
@@ -158,20 +158,20 @@ class Archive:
         return self.db.conn
 
     @contextmanager
-    def unit(self) -> Iterator[None]:
-        """One atomic write: a transaction of its own, or, inside another unit or a batch, a
+    def atomic(self) -> Iterator[None]:
+        """One atomic write: a transaction of its own, or, inside another atomic write or a batch, a
         savepoint (rolled back alone when it fails, the enclosing one going on)."""
         if self._depth:
             self._depth += 1
-            self.conn.execute("SAVEPOINT unit")
+            self.conn.execute("SAVEPOINT atomic")
             try:
                 yield
             except BaseException:
-                self.conn.execute("ROLLBACK TO unit")
-                self.conn.execute("RELEASE unit")
+                self.conn.execute("ROLLBACK TO atomic")
+                self.conn.execute("RELEASE atomic")
                 raise
             else:
-                self.conn.execute("RELEASE unit")
+                self.conn.execute("RELEASE atomic")
             finally:
                 self._depth -= 1
             return
@@ -190,7 +190,7 @@ class Archive:
         that leaves the block): fewer commits for a writer that has many items at hand."""
         if self._depth:
             raise ArchiveError("archive batches do not nest")
-        with self.unit():
+        with self.atomic():
             yield
 
     def close(self) -> None:
@@ -205,7 +205,7 @@ class Archive:
     # runs -----------------------------------------------------------------------------
     def start_run(self, source: str, command: str | None = None) -> int:
         """Record the start of a crawl of `source`; return the run id."""
-        with self.unit():
+        with self.atomic():
             cur = self.conn.execute(
                 "INSERT INTO crawl_runs (source, started, status, command) VALUES (?, ?, ?, ?)",
                 (source, now(), "running", command),
@@ -223,7 +223,7 @@ class Archive:
     ) -> dict[str, Any]:
         """Close a run, counting what it added from the tables themselves."""
         counts = self.run_counts(run_id)
-        with self.unit():
+        with self.atomic():
             self.conn.execute(
                 "UPDATE crawl_runs SET finished = ?, status = ?, exit_code = ?, pages_fetched = ?,"
                 " pages_unchanged = ?, documents_new = ?, sightings_added = ?, pages_skipped = ?,"
@@ -275,7 +275,7 @@ class Archive:
 
         Everything happens in one transaction, so a crash leaves either all or nothing.
         """
-        with self.unit():
+        with self.atomic():
             capture = self._store_capture(body, sighting.content_type) if body is not None else None
             return self._add_document(text, fields, sighting, run_id, capture)
 
@@ -370,7 +370,7 @@ class Archive:
         new text replaces its document's text when no other document holds it (ids stay).
         Documents left without sightings are removed: their text is in their captures.
         """
-        with self.unit():
+        with self.atomic():
             touched = {m.document_id for m in moves}
             for move in moves:
                 current = self.conn.execute(
@@ -420,7 +420,7 @@ class Archive:
         Commits every 1,000 documents: an interrupted run leaves a consistent archive
         whose unindexed documents the next run picks up.
         """
-        with self.unit():
+        with self.atomic():
             near = self.near
             run = near.rebuild if rebuild else near.index_missing
             return run(progress, commit_every=1000)
@@ -439,7 +439,7 @@ class Archive:
         """Archive a skipped or failed page as a document and drop its old row, atomically."""
         if table not in ("skipped", "failures"):
             raise ArchiveError(f"cannot promote rows of {table}")
-        with self.unit():
+        with self.atomic():
             added = self._add_document(text, fields, sighting, run_id, capture)
             self.conn.execute(f"DELETE FROM {table} WHERE id = ?", (row_id,))
         return added
@@ -448,7 +448,7 @@ class Archive:
         self, row_id: int, title: str | None, reason: str, score: float | None
     ) -> None:
         """A failed page that can now be read but is no work document becomes a skipped one."""
-        with self.unit():
+        with self.atomic():
             self.conn.execute(
                 "INSERT INTO skipped (run_id, source, url, title, reason, score, capture_sha256,"
                 " at) SELECT run_id, source, url, ?, ?, ?, capture_sha256, at FROM failures"
@@ -472,7 +472,7 @@ class Archive:
 
     def update_skipped(self, row_id: int, title: str | None, reason: str, score: float) -> None:
         """Record a re-derived verdict on a skipped page."""
-        with self.unit():
+        with self.atomic():
             self.conn.execute(
                 "UPDATE skipped SET title = ?, reason = ?, score = ? WHERE id = ?",
                 (title, reason, score, row_id),
@@ -491,7 +491,7 @@ class Archive:
         content_type: str | None = None,
     ) -> None:
         """Record a fetched page that is not a health-bureau work document (raw bytes kept)."""
-        with self.unit():
+        with self.atomic():
             capture = self._store_capture(body, content_type) if body is not None else None
             self.conn.execute(
                 "INSERT INTO skipped (run_id, source, url, title, reason, score,"
@@ -512,7 +512,7 @@ class Archive:
         content_type: str | None = None,
     ) -> None:
         """Record a page that could not be fetched or processed, with its bytes if any."""
-        with self.unit():
+        with self.atomic():
             capture = self._store_capture(body, content_type) if body is not None else None
             self.conn.execute(
                 "INSERT INTO failures (run_id, source, url, stage, reason, status,"
@@ -586,7 +586,7 @@ class Archive:
         (None when the URL is new or its text has not changed). One transaction. `index`:
         the text's `text_index`, if it was made beforehand.
         """
-        with self.unit():
+        with self.atomic():
             previous = self._latest_document_at(sighting.url)
             capture = self._store_capture(body, sighting.content_type) if body is not None else None
             added = self._add_document(text, fields, sighting, run_id, capture, index)
@@ -611,7 +611,7 @@ class Archive:
         self, sighting: Sighting, run_id: int | None, link_text: str | None = None
     ) -> None:
         """Keep a fetched URL's ETag and Last-Modified for the next run's conditional request."""
-        with self.unit():
+        with self.atomic():
             self._remember(sighting, run_id, link_text)
 
     def _remember(self, sighting: Sighting, run_id: int | None, link_text: str | None) -> None:
@@ -625,7 +625,7 @@ class Archive:
 
     def forget_validators(self, url: str) -> None:
         """The next run downloads `url` in full (its last download could not be processed)."""
-        with self.unit():
+        with self.atomic():
             self.conn.execute("DELETE FROM validators WHERE url = ?", (url,))
 
     def validators(self, url: str) -> tuple[str | None, str | None] | None:
@@ -700,7 +700,7 @@ class Archive:
 
         Returns the id of the document last seen at the URL (None for a skipped page).
         """
-        with self.unit():
+        with self.atomic():
             self.conn.execute(
                 "UPDATE validators SET checked_at = ?, run_id = ?, status = 304 WHERE url = ?",
                 (at, run_id, url),
@@ -715,7 +715,7 @@ class Archive:
 
     def note_progress(self, run_id: int, pages_fetched: int, pages_unchanged: int) -> None:
         """Keep a running crawl's counts current, so a killed run still tells what it did."""
-        with self.unit():
+        with self.atomic():
             self.conn.execute(
                 "UPDATE crawl_runs SET pages_fetched = ?, pages_unchanged = ?,"
                 " revisions = (SELECT count(*) FROM revisions WHERE run_id = ?3) WHERE id = ?3",
@@ -724,7 +724,7 @@ class Archive:
 
     def set_run_log(self, run_id: int, log_path: str) -> None:
         """Where the log of a scheduled run is kept."""
-        with self.unit():
+        with self.atomic():
             self.conn.execute("UPDATE crawl_runs SET log_path = ? WHERE id = ?", (log_path, run_id))
 
     def incremental_counts(self, run_id: int) -> dict[str, int]:
@@ -750,7 +750,7 @@ class Archive:
             counts["sightings_added"] + counts["pages_skipped"] + counts["pages_unchanged"]
             + answered
         )  # fmt: skip
-        with self.unit():
+        with self.atomic():
             self.conn.execute(
                 "UPDATE crawl_runs SET finished = ?, status = ?, exit_code = ?,"
                 " pages_fetched = coalesce(pages_fetched, ?),"
@@ -770,7 +770,7 @@ class Archive:
 
     def abandon_runs(self, source: str, command_prefix: str) -> int:
         """Mark as failed the runs of `source` left 'running' by a process that is gone."""
-        with self.unit():
+        with self.atomic():
             cur = self.conn.execute(
                 "UPDATE crawl_runs SET status = 'failed', finished = coalesce(finished, ?)"
                 " WHERE source = ? AND status = 'running' AND command LIKE ? || '%'",

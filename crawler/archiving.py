@@ -96,7 +96,7 @@ class Archiver:
         self, item: PageItem, page: Page, run_id: int | None, index: TextIndex | None
     ) -> None:
         if not page.relevance.relevant:
-            with self.archive.unit():  # the page and its validators, or neither
+            with self.archive.atomic():  # the page and its validators, or neither
                 self.archive.add_skipped(
                     run_id=run_id,
                     source=item.source,
@@ -141,7 +141,7 @@ class Archiver:
         self, item: PageItem | FailureItem, stage: str, reason: str, run_id: int | None
     ) -> None:
         """Record a page that could not be fetched or processed, with its bytes if any."""
-        with self.archive.unit():  # the failure and forgetting the validators, or neither
+        with self.archive.atomic():  # the failure and forgetting the validators, or neither
             self.archive.add_failure(
                 run_id=run_id,
                 source=item.source,

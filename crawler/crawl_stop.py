@@ -29,7 +29,7 @@ GRACE = 5.0  # seconds a stopping crawl has to finish its pages before it is cut
 HARD_EXIT = 3.0  # seconds a forced stop may take before the process exits regardless
 
 # sent to each crawler when a crawl is cut short: whoever holds a run closes it now
-# (crawler/pipelines.py); sent from the reactor thread, so no item is half archived
+# (crawler/archive_pipeline.py); sent from the reactor thread, so no item is half archived
 crawl_cut_short = object()
 
 

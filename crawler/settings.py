@@ -55,7 +55,7 @@ DEPTH_LIMIT = 0
 
 # the archive: every page item goes through the archive pipeline
 ARCHIVE_DB = os.environ.get("CRAWLER_DB", "data/archive.db")
-ITEM_PIPELINES = {"crawler.pipelines.ArchivePipeline": 300}
+ITEM_PIPELINES = {"crawler.archive_pipeline.ArchivePipeline": 300}
 
 COOKIES_ENABLED = False
 # no server in a crawl that takes commands: Scrapy's telnet console and its remote-control

@@ -363,7 +363,7 @@ def test_an_item_delivered_twice_is_archived_once(fleet: Fleet, site: GeneratedS
     """Redelivery (an ingester killed after its commit, before LREM; a page fetched again
     after its worker died) adds no second sighting, skipped row or failure."""
     from archive.store import Archive
-    from crawler.fleet import codec
+    from crawler.fleet import item_codec
     from crawler.fleet.ingest import Ingester
     from crawler.items import FailureItem, PageItem
 
@@ -378,9 +378,9 @@ def test_an_item_delivered_twice_is_archived_once(fleet: Fleet, site: GeneratedS
     )
     failure = FailureItem(url=site.url + "/gone", source="generated", stage="fetch", reason="x")
     client = fleet.redis.client()
-    client.rpush(KEYS.processing, codec.encode("c1", page))  # taken by a killed ingester
-    client.rpush(KEYS.items, codec.encode("c1", page), codec.encode("c1", failure))
-    client.rpush(KEYS.items, codec.encode("c1", failure))
+    client.rpush(KEYS.processing, item_codec.encode("c1", page))  # taken by a killed ingester
+    client.rpush(KEYS.items, item_codec.encode("c1", page), item_codec.encode("c1", failure))
+    client.rpush(KEYS.items, item_codec.encode("c1", failure))
     with Archive(fleet.tmp / "twice.db") as archive:
         result = Ingester(client, archive).run(until_idle=0.5)
         counts = [

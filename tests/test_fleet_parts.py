@@ -8,8 +8,9 @@ import json
 import pytest
 from sites.generated import GeneratedSite, generate
 
-from crawler.fleet import codec, request_codec
-from crawler.fleet.scheduler import CRAWL_META
+from crawler.fleet import item_codec, request_codec
+from crawler.fleet.crawl_spec import BadCrawlSpec, CrawlSpec
+from crawler.fleet.leased_scheduler import CRAWL_META
 from crawler.fleet.scope import SCOPE_META, in_scope
 from crawler.fleet.seed import site_limits, start_requests, urls_spec
 from crawler.fleet.spider import FleetSpider, plan_for
@@ -38,8 +39,8 @@ PAGE = PageItem(
         UnchangedItem(url="http://a.example/z", source="a", fetched_at="2026-11-23"),
     ],
 )
-def test_codec_round_trip(item: codec.Item) -> None:
-    assert codec.decode(codec.encode("crawl-1", item)) == ("crawl-1", item)
+def test_codec_round_trip(item: item_codec.Item) -> None:
+    assert item_codec.decode(item_codec.encode("crawl-1", item)) == ("crawl-1", item)
 
 
 @pytest.mark.parametrize(
@@ -60,14 +61,14 @@ def test_codec_round_trip(item: codec.Item) -> None:
     ],
 )
 def test_codec_rejects_what_it_cannot_archive(data: bytes, reason: str) -> None:
-    with pytest.raises(codec.BadItem, match=reason):
-        codec.decode(data)
+    with pytest.raises(item_codec.BadItem, match=reason):
+        item_codec.decode(data)
 
 
 def test_salvage_reads_what_it_can() -> None:
     data = json.dumps({"v": 1, "crawl": "c", "item": {"url": "http://x/", "source": "s"}})
-    assert codec.salvage(data.encode()) == ("c", "http://x/", "s")
-    assert codec.salvage(b"\xff") == (None, "?", "fleet")
+    assert item_codec.salvage(data.encode()) == ("c", "http://x/", "s")
+    assert item_codec.salvage(b"\xff") == (None, "?", "fleet")
 
 
 def test_scope_is_scrapys_offsite_rule() -> None:
@@ -91,7 +92,7 @@ PROFILE = {
 
 def test_profile_crawl_starts_like_the_profile_spider() -> None:
     spider = FleetSpider.__new__(FleetSpider)
-    requests = start_requests({"kind": "profile", "profile": PROFILE}, "c1", spider)
+    requests = start_requests(CrawlSpec.of_profile("gen", PROFILE), "c1", spider)
     assert [(r.url, r.callback.__name__) for r in requests] == [
         ("http://127.0.0.1:8000/gzzj/index.html", "parse"),
         ("http://127.0.0.1:8000/gzzj/1/t1_1.html", "parse_article"),
@@ -99,9 +100,9 @@ def test_profile_crawl_starts_like_the_profile_spider() -> None:
     assert all(r.meta[CRAWL_META] == "c1" for r in requests)
     assert requests[0].meta[SCOPE_META] == ["127.0.0.1"]
     assert PRIVATE_META not in requests[0].meta  # the profile does not opt in
-    limits = site_limits({"kind": "profile", "profile": PROFILE}, None, None)
+    limits = site_limits(CrawlSpec.of_profile("gen", PROFILE), None, None)
     assert limits == {"127.0.0.1": {"delay": 0.5, "concurrency": 3}}
-    plan = plan_for({"kind": "profile", "profile": PROFILE})
+    plan = plan_for(CrawlSpec.of_profile("gen", PROFILE))
     assert (plan.spider.name, plan.domains, plan.depth, plan.max_pages) == (
         "gen",
         ["127.0.0.1"],
@@ -110,18 +111,19 @@ def test_profile_crawl_starts_like_the_profile_spider() -> None:
     )
     assert plan.spider.profile == profile_from_dict(PROFILE)
     private = {**PROFILE, "settings": {**PROFILE["settings"], "private_network": True}}
-    requests = start_requests({"kind": "profile", "profile": private}, "c2", spider)
+    requests = start_requests(CrawlSpec.of_profile("gen", private), "c2", spider)
     assert all(r.meta[PRIVATE_META] is True for r in requests)
 
 
 def test_adhoc_crawl_spec() -> None:
     spec = urls_spec(["http://b.example:81/news/"], None)
-    assert spec == {
+    assert json.loads(spec.to_json()) == {
         "kind": "urls",
         "source": "b.example:81",
         "urls": ["http://b.example:81/news/"],
         "depth": 8,
-    }
+    }  # the wire format of every version
+    assert CrawlSpec.from_json(spec.to_json()) == spec
     assert site_limits(spec, 2.0, None) == {"b.example": {"delay": 2.0, "concurrency": 2}}
     plan = plan_for(spec)
     assert (plan.domains, plan.depth, plan.max_pages, plan.private_network) == (
@@ -130,13 +132,27 @@ def test_adhoc_crawl_spec() -> None:
         0,
         False,
     )
-    assert plan_for(urls_spec(spec["urls"], 2, private_network=True)).private_network
+    assert plan_for(urls_spec(list(spec.urls), 2, private_network=True)).private_network
+
+
+@pytest.mark.parametrize(
+    ("raw", "says"),
+    [
+        ("not json", "not JSON"),
+        ('{"kind": "ftp", "source": "x"}', "no known kind"),
+        ('{"kind": "urls", "source": "x", "urls": []}', "urls must be a list"),
+        ('{"kind": "profile", "source": "x"}', "profile data missing"),
+    ],
+)
+def test_a_crawl_spec_no_seeder_wrote_is_refused_with_its_reason(raw: str, says: str) -> None:
+    with pytest.raises(BadCrawlSpec, match=says):
+        CrawlSpec.from_json(raw)
 
 
 def test_queued_requests_round_trip_as_json() -> None:
     """What scrapy-redis queues is JSON: bytes, tuples and byte-keyed headers survive."""
     spider = FleetSpider.__new__(FleetSpider)
-    request = start_requests({"kind": "profile", "profile": PROFILE}, "c1", spider)[0]
+    request = start_requests(CrawlSpec.of_profile("gen", PROFILE), "c1", spider)[0]
     request = request.replace(
         body=b"\x00\xff", headers={"Referer": "http://a/"}, cb_kwargs={"k": ("a", 1)}
     )
@@ -180,7 +196,7 @@ def test_workers_keep_the_projects_politeness() -> None:
     assert "crawler.fleet.ratelimit.FleetRateLimitMiddleware" in middlewares
     assert fleet.getfloat("DOWNLOAD_DELAY") == 0  # the fleet-wide limit replaces it
     assert fleet.getfloat("FLEET_DEFAULT_DELAY") == local.getfloat("DOWNLOAD_DELAY")
-    assert fleet["SCHEDULER"] == "crawler.fleet.scheduler.LeasedScheduler"
+    assert fleet["SCHEDULER"] == "crawler.fleet.leased_scheduler.LeasedScheduler"
     assert fleet.getbool("SCHEDULER_PERSIST")
 
 

@@ -37,7 +37,7 @@ import redis
 
 from archive.store import Archive
 from crawler.archiving import Archiver, Prepared, prepare
-from crawler.fleet import codec
+from crawler.fleet import item_codec
 from crawler.fleet.connect import FleetError
 from crawler.fleet.keys import Keys
 from crawler.fleet.queue import fleet_idle, reap
@@ -56,7 +56,7 @@ class Batch:
     """Items taken together: their wire bytes, decoded items, and their processing."""
 
     data: list[bytes]
-    decoded: list[tuple[str, codec.Item] | None]
+    decoded: list[tuple[str, item_codec.Item] | None]
     prepared: Iterator[Prepared]
 
 
@@ -197,19 +197,19 @@ class Ingester:
         self.ack(batch.data)
         self.last_done = time.monotonic()
 
-    def decode(self, data: bytes) -> tuple[str, codec.Item] | None:
+    def decode(self, data: bytes) -> tuple[str, item_codec.Item] | None:
         """The crawl and item of wire bytes; None (and a failure row) when unreadable."""
         self.counts["items"] += 1
         try:
-            return codec.decode(data)
-        except codec.BadItem as exc:
+            return item_codec.decode(data)
+        except item_codec.BadItem as exc:
             reason = f"{exc} (item sha1 {hashlib.sha1(data).hexdigest()[:16]})"
             if self.archive.conn.execute(
                 "SELECT 1 FROM failures WHERE stage = 'ingest' AND reason = ?", (reason,)
             ).fetchone():
                 self.counts["redelivered"] += 1  # recorded before a kill, not acknowledged
                 return None
-            crawl, url, source = codec.salvage(data)
+            crawl, url, source = item_codec.salvage(data)
             run_id = self.run_for(crawl, source) if crawl else None
             self.archive.add_failure(
                 run_id=run_id, source=source, url=url, stage="ingest", reason=reason
@@ -218,7 +218,7 @@ class Ingester:
             logger.warning("unreadable item (%s): recorded as a failure", exc)
             return None
 
-    def store(self, crawl: str, item: codec.Item, prepared: Prepared) -> None:
+    def store(self, crawl: str, item: item_codec.Item, prepared: Prepared) -> None:
         """Store one prepared item under its crawl's run, unless it was stored before."""
         started = time.perf_counter()
         try:
@@ -226,7 +226,7 @@ class Ingester:
         finally:
             self.writing += time.perf_counter() - started
 
-    def _store(self, crawl: str, item: codec.Item, prepared: Prepared) -> None:
+    def _store(self, crawl: str, item: item_codec.Item, prepared: Prepared) -> None:
         run_id = self.run_for(crawl, item.source)
         self.fetched[run_id] += 1
         if self.archived(item.url, run_id):
@@ -238,7 +238,7 @@ class Ingester:
             raise  # the archive itself is unusable (locked, full): stop, the item stays queued
         except Exception as exc:  # a bad value in a well-formed item: record it, go on
             logger.exception("archiving %s failed", item.url)
-            with self.archive.unit():
+            with self.archive.atomic():
                 self.archive.add_failure(
                     run_id=run_id,
                     source=item.source,

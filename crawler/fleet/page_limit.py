@@ -17,7 +17,7 @@ from typing import Any
 from scrapy import Request
 from scrapy.crawler import Crawler
 
-from crawler.fleet.scheduler import CRAWL_META
+from crawler.fleet.leased_scheduler import CRAWL_META
 from spiders.base import DroppedByPolicy
 
 

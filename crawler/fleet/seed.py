@@ -19,9 +19,10 @@ from urllib.parse import urlsplit
 import redis
 from scrapy import Request
 
+from crawler.fleet.crawl_spec import CrawlSpec
 from crawler.fleet.keys import Keys
+from crawler.fleet.leased_scheduler import CrawlDupeFilter
 from crawler.fleet.queue import LeasedQueue
-from crawler.fleet.scheduler import CrawlDupeFilter
 from crawler.fleet.spider import FleetSpider, plan_for
 from spiders.discover import DEFAULT_DEPTH
 from spiders.profiles import Profile, SiteSettings, profile_from_dict
@@ -41,27 +42,22 @@ def crawl_id(source: str) -> str:
     return f"{source}-{stamp}-{secrets.token_hex(3)}"
 
 
-def profile_spec(profile: Profile) -> dict[str, Any]:
+def profile_spec(profile: Profile) -> CrawlSpec:
     """The crawl spec of a profile: its file's data, which workers validate again."""
     if profile.path is None:
         raise ValueError(f"profile {profile.name} has no file to send to the workers")
     data = tomllib.loads(profile.path.read_text("utf-8"))
     profile_from_dict(data, profile.path)  # still the same valid profile
-    return {"kind": "profile", "source": profile.name, "profile": data}
+    return CrawlSpec.of_profile(profile.name, data)
 
 
-def urls_spec(
-    urls: list[str], depth: int | None, *, private_network: bool = False
-) -> dict[str, Any]:
+def urls_spec(urls: list[str], depth: int | None, *, private_network: bool = False) -> CrawlSpec:
     """The crawl spec of an ad-hoc crawl from URLs."""
     source = urlsplit(urls[0]).netloc.lower()
-    spec = {"kind": "urls", "source": source, "urls": urls, "depth": depth or DEFAULT_DEPTH}
-    if private_network:
-        spec["private_network"] = True
-    return spec
+    return CrawlSpec.of_urls(source, urls, depth or DEFAULT_DEPTH, private_network=private_network)
 
 
-def start_requests(spec: dict[str, Any], crawl: str, spider: Any) -> list[Request]:
+def start_requests(spec: CrawlSpec, crawl: str, spider: Any) -> list[Request]:
     """The crawl's first requests, with the fleet spider's callbacks."""
     plan = plan_for(spec)
     return [
@@ -70,14 +66,14 @@ def start_requests(spec: dict[str, Any], crawl: str, spider: Any) -> list[Reques
     ]
 
 
-def site_limits(spec: dict[str, Any], delay: float | None, concurrency: int | None) -> dict:
+def site_limits(spec: CrawlSpec, delay: float | None, concurrency: int | None) -> dict:
     """host → {delay, concurrency} for the fleet-wide rate limit."""
-    if spec["kind"] == "profile":
-        profile = profile_from_dict(spec["profile"])
+    if spec.kind == "profile":
+        profile = profile_from_dict(spec.profile)
         hosts = {*profile.allowed_domains, *(urlsplit(u).hostname for u in profile.start_urls)}
         base = {"delay": profile.settings.delay, "concurrency": profile.settings.concurrency}
     else:
-        hosts = {urlsplit(u).hostname for u in spec["urls"]}
+        hosts = {urlsplit(u).hostname for u in spec.urls}
         base = {"delay": SiteSettings().delay, "concurrency": SiteSettings().concurrency}
     if delay is not None:
         base["delay"] = delay
@@ -88,7 +84,7 @@ def site_limits(spec: dict[str, Any], delay: float | None, concurrency: int | No
 
 def seed(
     client: redis.Redis,
-    spec: dict[str, Any],
+    spec: CrawlSpec,
     *,
     keys: Keys | None = None,
     delay: float | None = None,
@@ -96,8 +92,8 @@ def seed(
 ) -> Seeded:
     """Register one crawl and queue its start requests."""
     keys = keys or Keys()
-    crawl = crawl_id(spec["source"])
-    client.hset(keys.crawls, crawl, json.dumps(spec, ensure_ascii=False))
+    crawl = crawl_id(spec.source)
+    client.hset(keys.crawls, crawl, spec.to_json())
     for host, limit in site_limits(spec, delay, concurrency).items():
         client.hset(keys.sites, host, json.dumps(limit))
     # an unbound spider: the queue only needs its method names to serialise callbacks
@@ -110,4 +106,4 @@ def seed(
         if not dupefilter.request_seen(request):
             queue.push(request)
             queued += 1
-    return Seeded(crawl, spec["source"], queued)
+    return Seeded(crawl, spec.source, queued)

@@ -9,7 +9,6 @@ same items and links as in a local crawl; this spider files their requests under
 
 from __future__ import annotations
 
-import json
 import time
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
@@ -23,10 +22,11 @@ from scrapy.http import Response
 from twisted.python.failure import Failure
 
 from crawler.fleet.connect import connect
+from crawler.fleet.crawl_spec import CrawlSpec
 from crawler.fleet.keys import SPIDER, Keys
-from crawler.fleet.pipeline import FleetItem
+from crawler.fleet.leased_scheduler import CRAWL_META
 from crawler.fleet.queue import fleet_idle
-from crawler.fleet.scheduler import CRAWL_META
+from crawler.fleet.redis_pipeline import FleetItem
 from crawler.fleet.scope import SCOPE_META
 from crawler.network_guard import META as PRIVATE_META
 from spiders.base import ArchiveSpider
@@ -56,10 +56,10 @@ class CrawlPlan:
         return meta
 
 
-def plan_for(spec: dict[str, Any]) -> CrawlPlan:
+def plan_for(spec: CrawlSpec) -> CrawlPlan:
     """The plan of a crawl spec (a site profile's data, or ad-hoc URLs)."""
-    if spec["kind"] == "profile":
-        profile = profile_from_dict(spec["profile"])
+    if spec.kind == "profile":
+        profile = profile_from_dict(spec.profile)
         site = profile.settings
         starts = [
             (u, "parse_article" if profile.is_article(u) else "parse") for u in profile.start_urls
@@ -72,13 +72,13 @@ def plan_for(spec: dict[str, Any]) -> CrawlPlan:
             max_pages=site.max_pages or 0,
             private_network=site.private_network,
         )
-    spider = DiscoverSpider(urls=spec["urls"])
+    spider = DiscoverSpider(urls=list(spec.urls))
     return CrawlPlan(
         spider,
         list(spider.allowed_domains),
-        [(u, "parse") for u in spec["urls"]],
-        depth=int(spec.get("depth") or DEFAULT_DEPTH),
-        private_network=bool(spec.get("private_network")),
+        [(u, "parse") for u in spec.urls],
+        depth=spec.depth or DEFAULT_DEPTH,
+        private_network=spec.private_network,
     )
 
 
@@ -122,7 +122,7 @@ class FleetSpider(scrapy.Spider):
             raw = self.server.hget(self.keys.crawls, crawl)
             if raw is None:
                 raise KeyError(f"crawl {crawl!r} is not in {self.keys.crawls}")
-            self.plans[crawl] = plan_for(json.loads(raw))
+            self.plans[crawl] = plan_for(CrawlSpec.from_json(raw))
         return self.plans[crawl]
 
     def parse(self, response: Response, **kwargs: Any) -> Iterator[Any]:

@@ -59,15 +59,15 @@ def worker_settings(
         "PRIVATE_NETWORK_HINT": "a profile allows it with `private_network = true` under"
         " [settings], ad-hoc URLs with `crawler seed --private-network`",
         "FLEET_DEFAULT_CONCURRENCY": base.getint("CONCURRENT_REQUESTS_PER_DOMAIN"),
-        "SCHEDULER": "crawler.fleet.scheduler.LeasedScheduler",
+        "SCHEDULER": "crawler.fleet.leased_scheduler.LeasedScheduler",
         "SCHEDULER_QUEUE_CLASS": "crawler.fleet.queue.LeasedQueue",
         "SCHEDULER_SERIALIZER": "crawler.fleet.request_codec",  # JSON, not pickle
         "SCHEDULER_QUEUE_KEY": keys.requests,
         "SCHEDULER_DUPEFILTER_KEY": keys.dupefilter,
-        "DUPEFILTER_CLASS": "crawler.fleet.scheduler.CrawlDupeFilter",
+        "DUPEFILTER_CLASS": "crawler.fleet.leased_scheduler.CrawlDupeFilter",
         "SCHEDULER_PERSIST": True,  # the queue and filter outlive any one worker
         "REDIS_ITEMS_KEY": keys.items,
-        "ITEM_PIPELINES": {"crawler.fleet.pipeline.ItemPusher": 300},
+        "ITEM_PIPELINES": {"crawler.fleet.redis_pipeline.ItemPusher": 300},
         "DOWNLOADER_MIDDLEWARES": middlewares,
         # politeness is fleet-wide (ratelimit.py); locally only a cap per host
         "DOWNLOAD_DELAY": 0,

@@ -7,7 +7,7 @@ from typing import Any
 
 from scrapy_redis.pipelines import RedisPipeline
 
-from crawler.fleet import codec
+from crawler.fleet import item_codec
 
 
 @dataclass
@@ -15,7 +15,7 @@ class FleetItem:
     """An item with the crawl it belongs to (the ingester files it under that crawl's run)."""
 
     crawl: str
-    item: codec.Item
+    item: item_codec.Item
 
 
 class ItemPusher(RedisPipeline):
@@ -24,5 +24,5 @@ class ItemPusher(RedisPipeline):
 
     def process_item(self, item: Any) -> Any:  # type: ignore[override]
         if isinstance(item, FleetItem):
-            self.server.rpush(self.key, codec.encode(item.crawl, item.item))
+            self.server.rpush(self.key, item_codec.encode(item.crawl, item.item))
         return item
