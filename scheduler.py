@@ -17,7 +17,6 @@ import contextlib
 import logging
 import os
 import signal
-import sqlite3
 import sys
 import threading
 from collections.abc import Iterator, Sequence
@@ -154,21 +153,25 @@ def sync_jobs(
 
 def next_runs(db: str | Path) -> dict[str, datetime | None]:
     """Each stored job's next run time by source, read from the job store without starting a
-    scheduler; empty when the scheduler never ran for this archive."""
+    scheduler (APScheduler's own store, opened read-only); empty when the scheduler never
+    ran for this archive."""
+    from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
+    from sqlalchemy.exc import SQLAlchemyError
+
     path = jobstore_path(db)
     if not path.exists():
         return {}
-    conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+    store = SQLAlchemyJobStore(url=f"sqlite:///file:{path.resolve()}?mode=ro&uri=true")
     try:
-        rows = conn.execute("SELECT id, next_run_time FROM apscheduler_jobs").fetchall()
-    except sqlite3.DatabaseError:
+        jobs = store.get_all_jobs()
+    except (SQLAlchemyError, LookupError, ImportError):
         return {}
     finally:
-        conn.close()
+        store.engine.dispose()
     return {
-        job[len(JOB_PREFIX) :]: datetime.fromtimestamp(t, UTC) if t is not None else None
-        for job, t in rows
-        if job.startswith(JOB_PREFIX)
+        job.id[len(JOB_PREFIX) :]: job.next_run_time.astimezone(UTC) if job.next_run_time else None
+        for job in jobs
+        if job.id.startswith(JOB_PREFIX)
     }
 
 

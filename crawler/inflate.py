@@ -20,8 +20,7 @@ from typing import TYPE_CHECKING
 from scrapy.downloadermiddlewares.httpcompression import HttpCompressionMiddleware
 from scrapy.exceptions import IgnoreRequest, NotConfigured
 
-# private, but it is what Scrapy's own decoders raise (scrapy >= 2.11)
-from scrapy.utils._compression import _DecompressionMaxSizeExceeded
+from crawler.scrapy_fence import DecompressionMaxSizeExceeded
 
 if TYPE_CHECKING:
     from scrapy.crawler import Crawler
@@ -71,13 +70,13 @@ class InflateLimitMiddleware(HttpCompressionMiddleware):
             floor=crawler.settings.getint("INFLATE_FLOOR", INFLATE_FLOOR),
         )
 
-    def _handle_encoding(
+    def _handle_encoding(  # a private method: crawler/scrapy_fence.py checks it
         self, body: bytes, content_encoding: list[bytes], max_size: int
     ) -> tuple[bytes, list[bytes]]:
         limit = inflate_limit(len(body), max_size, ratio=self.ratio, floor=self.floor)
         try:
             return super()._handle_encoding(body, content_encoding, limit)
-        except _DecompressionMaxSizeExceeded as exc:
+        except DecompressionMaxSizeExceeded as exc:
             inflated = exc.decompressed_size
         # raised outside the except block: nothing keeps the inflated buffer alive
         reason = (

@@ -13,11 +13,14 @@ from scrapy import Request
 from scrapy.downloadermiddlewares.redirect import RedirectMiddleware
 from scrapy.exceptions import IgnoreRequest
 
+import crawler.scrapy_fence  # noqa: F401  (checks _redirect)
+
 
 class RedirectLoopMiddleware(RedirectMiddleware):
     """Replaces RedirectMiddleware in the settings."""
 
     def _redirect(self, redirected: Request, request: Request, reason: Any) -> Request:
+        # a private method: crawler/scrapy_fence.py checks it
         chain = [*request.meta.get("redirect_urls", []), request.url]
         if redirected.url in chain:
             raise IgnoreRequest(f"redirect loop: {' -> '.join([*chain, redirected.url])}")

@@ -6,14 +6,14 @@ import io
 import json
 import os
 import re
-import sqlite3
 import subprocess
 import sys
-import time
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import docx
 import pytest
+from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
 from click.testing import CliRunner
 
 import scheduler
@@ -187,8 +187,11 @@ def test_sources_never_shows_a_next_run_in_the_past(tmp_path: Path) -> None:
     sched.start(paused=True)
     scheduler.sync_jobs(sched, profiles, db)
     sched.shutdown(wait=False)
-    with sqlite3.connect(scheduler.jobstore_path(db)) as store:  # due an hour ago
-        store.execute("UPDATE apscheduler_jobs SET next_run_time = ?", (time.time() - 3600,))
+    store = SQLAlchemyJobStore(url=f"sqlite:///{scheduler.jobstore_path(db)}")
+    for job in store.get_all_jobs():  # due an hour ago
+        job.next_run_time = datetime.now(UTC) - timedelta(hours=1)
+        store.update_job(job)
+    store.engine.dispose()
     code, out, _ = run("sources", "--db", str(db))
     assert code == 0
     rows = [line for line in out.splitlines() if line.startswith("wsjkw-sh")]

@@ -17,6 +17,7 @@ from scrapy_redis.scheduler import Scheduler
 
 from crawler.fleet.keys import Keys
 from crawler.fleet.queue import LEASE_META, LeasedQueue, heartbeat, reap
+from crawler.scrapy_fence import engine_slot
 
 logger = logging.getLogger(__name__)
 
@@ -87,13 +88,7 @@ class LeasedScheduler(Scheduler):
             logger.exception("fleet heartbeat failed")
 
     def _engine_slot(self) -> Any:
-        # Scrapy has no public hook for "this request is completely processed" (items
-        # through the pipelines, links scheduled) nor for "poll the scheduler now": the
-        # engine slot's `inprogress` set and `nextcall` are both (Scrapy 2.13-2.19)
-        slot = getattr(self.crawler.engine, "_slot", None)
-        if slot is None or not hasattr(slot, "inprogress"):
-            raise RuntimeError("this Scrapy version has no engine slot: fleet leases need one")
-        return slot
+        return engine_slot(self.crawler.engine)
 
     def settle(self) -> None:
         """Release the leases of requests the engine has finished with."""

@@ -19,6 +19,7 @@ import redis
 from scrapy import Request
 from scrapy_redis.queue import PriorityQueue
 
+import crawler.fleet.scrapy_redis_fence  # noqa: F401  (checks _encode_request, _decode_request)
 from crawler.fleet import request_codec
 from crawler.fleet.connect import server_time
 from crawler.fleet.keys import Keys

@@ -236,13 +236,15 @@ def _table_grid(table: object) -> tuple[list[list[str]], list[tuple[object, str]
     A cell spanning columns (gridSpan) is followed by empty cells; a cell continuing a
     vertical merge (vMerge) repeats the text of the merge's first cell; the columns a row
     leaves out before its first cell (gridBefore) are empty."""
+    from crawler.text.docx_fence import row_cells
+
     grid: list[list[str]] = []
     cells: list[tuple[object, str]] = []
     above: dict[int, str] = {}  # column -> text of the previous row's cell starting there
     for row in table.rows:  # type: ignore[attr-defined]
         values = [""] * min(row.grid_cols_before, MAX_SPAN)
         starts: dict[int, str] = {}
-        for cell, span, continues in _row_cells(row):
+        for cell, span, continues in row_cells(row, MAX_SPAN):
             if continues:
                 text = above.get(len(values), "")
             else:
@@ -253,19 +255,6 @@ def _table_grid(table: object) -> tuple[list[list[str]], list[tuple[object, str]
         above = starts
         grid.append(values)
     return grid, cells
-
-
-def _row_cells(row: object) -> Iterator[tuple[object, int, bool]]:
-    """(cell, grid columns it spans, whether it continues a vertical merge) per cell of a row.
-
-    python-docx's public `row.cells` gives a cell once per grid column it spans and raises
-    on a vertical merge with no cell above it (a damaged table), so this reads the row's
-    own `w:tc` elements: the one place that uses python-docx's private API."""
-    from docx.table import _Cell
-
-    for tc in row._tr.tc_lst:  # type: ignore[attr-defined]
-        span = max(1, min(tc.grid_span, MAX_SPAN))
-        yield _Cell(tc, row.table), span, tc.vMerge == "continue"  # type: ignore[attr-defined]
 
 
 def _cell_text(cell: object) -> str:
