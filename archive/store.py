@@ -23,7 +23,6 @@ from archive.errors import ArchiveError, ArchiveUnwritable
 from archive.fingerprint import text_sha256
 from archive.schema import DOCUMENT_COLUMNS, migrate
 from crawler.text.chinese_script import to_simplified
-from crawler.text.errors import CrawlerError
 
 logger = logging.getLogger(__name__)
 
@@ -642,33 +641,20 @@ class Archive:
         ).fetchone()
         return row[0] if row else None
 
-    def known_links(self, url: str) -> list[tuple[str, str | None]]:
-        """(url, link text) of the attachments last fetched from the page at `url`, and of
-        every link on the page as it was last downloaded (its kept bytes).
-
-        A page that answers 304 has no body to find its links in. Without the kept page's
-        links, an attachment that was never fetched (the crawl was killed between archiving
-        the page and fetching the attachment, or the attachment's download failed) would
-        never be fetched while the page stays unchanged. The spider picks the attachments.
-        """
+    def attachment_links(self, url: str) -> list[tuple[str, str | None]]:
+        """(url, link text) of the attachments last fetched from the page at `url`."""
         rows = self.conn.execute(
             "SELECT url, link_text FROM validators WHERE referer = ? ORDER BY url", (url,)
         )
-        found = dict(rows.fetchall())
-        for link, text in self._kept_page_links(url):
-            found.setdefault(link, text)
-        return sorted(found.items())
+        return rows.fetchall()
 
-    def _kept_page_links(self, url: str) -> list[tuple[str, str]]:
-        """(absolute url, link text) of the links in the last kept HTML capture of `url`."""
-        import lxml.html
-        from lxml import etree
-        from w3lib.url import safe_url_string
-
-        from crawler.text.decode import decode
-
+    def kept_page(self, url: str) -> tuple[bytes, str] | None:
+        """(bytes, content type) of the last kept HTML capture of `url`: an archived page,
+        else a skipped one. A page that answers 304 has no body of its own; the spider finds
+        the links in this one (an attachment never fetched, because the crawl was killed
+        between archiving the page and fetching it, is fetched all the same)."""
         row = None
-        for table in ("sightings", "skipped"):  # an archived page, else a skipped one
+        for table in ("sightings", "skipped"):
             row = (
                 row
                 or self.conn.execute(
@@ -678,22 +664,14 @@ class Archive:
                 ).fetchone()
             )
         if row is None:
-            return []
+            return None
         (content_type,) = self.conn.execute(
             "SELECT content_type FROM captures WHERE sha256 = ?", (row[0],)
         ).fetchone()
-        if "html" not in (content_type or "text/html"):
-            return []
-        try:
-            doc = lxml.html.fromstring(decode(self.read_capture(row[0]), content_type).text)
-            doc.make_links_absolute(url, resolve_base_href=True)
-        except (CrawlerError, ValueError, etree.LxmlError):
-            return []  # a page that cannot be read again has no links to offer
-        return [
-            (safe_url_string(a.get("href").split("#")[0]), " ".join(a.text_content().split()))
-            for a in doc.iter("a")
-            if a.get("href")
-        ]
+        content_type = content_type or "text/html"
+        if "html" not in content_type:
+            return None
+        return self.read_capture(row[0]), content_type
 
     def mark_unchanged(self, url: str, run_id: int | None, at: str) -> int | None:
         """A URL answered 304: note the check and move its document's `last_seen` on.

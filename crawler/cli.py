@@ -387,11 +387,15 @@ def reprocess(db: Path, no_progress: bool) -> None:
     if not db.exists():
         raise click.ClickException(f"{db}: no archive here (run `crawler demo` or `crawler crawl`)")
 
+    shown: dict[str, int] = {}  # stage -> hundreds shown (counts may jump past 100, 200…)
+
     def progress(stage: str, done: int, total: int) -> None:
-        if not no_progress and (done == total or done % 100 == 0):
-            end = "\n" if done == total else ""
-            click.echo(f"\rreprocessing {stage}: {done}/{total}", err=True, nl=False)
-            click.echo(end, err=True, nl=False)
+        if no_progress or (done != total and done // 100 == shown.get(stage, 0)):
+            return
+        shown[stage] = done // 100
+        end = "\n" if done == total else ""
+        click.echo(f"\rreprocessing {stage}: {done}/{total}", err=True, nl=False)
+        click.echo(end, err=True, nl=False)
 
     with Archive(db) as archive:
         result = run(archive, progress)

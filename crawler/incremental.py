@@ -4,8 +4,9 @@ A downloader middleware. Requests a spider marks with ``meta["conditional"]`` (a
 attachments; list pages never are) get ``If-None-Match`` / ``If-Modified-Since`` from the
 validators the archive kept for their URL, and accept a 304 answer, which reaches the
 spider's callback (not its errback) as an empty response. With a 304,
-``meta["known_links"]`` lists the attachments last fetched from the page, so a spider can
-check them although it has no body to extract links from.
+``meta["known_links"]`` lists the attachments last fetched from the page and
+``meta["kept_page"]`` holds the page as last kept (bytes, content type), so a spider can
+check them, and find the page's links, although the 304 has no body.
 
 A sitemap's `lastmod` for the URL (``meta["lastmod"]``) saves even the conditional
 request: when the archive checked the page after that time, the middleware answers 304
@@ -26,6 +27,8 @@ from scrapy.crawler import Crawler
 from scrapy.exceptions import NotConfigured
 from scrapy.http import Response
 
+from spiders.base import KEPT_PAGE_META
+
 logger = logging.getLogger(__name__)
 
 # (ETag, Last-Modified) of a URL, or None; the attachments last fetched from it; when it
@@ -33,6 +36,7 @@ logger = logging.getLogger(__name__)
 Lookup = Callable[[str], tuple[str | None, str | None] | None]
 Links = Callable[[str], list[tuple[str, str | None]]]
 Checked = Callable[[str], str | None]
+Kept = Callable[[str], tuple[bytes, str] | None]
 
 
 def _utc(text: str, *, end_of_day: bool = False) -> datetime | None:
@@ -69,10 +73,16 @@ class ConditionalRequestMiddleware:
     """Sends the kept validators with conditional requests and lets 304 through."""
 
     def __init__(
-        self, lookup: Lookup, links: Links, checked: Checked | None = None, stats: Any = None
+        self,
+        lookup: Lookup,
+        links: Links,
+        checked: Checked | None = None,
+        stats: Any = None,
+        kept: Kept | None = None,
     ) -> None:
         self.lookup = lookup
         self.links = links
+        self.kept = kept or (lambda url: None)
         self.checked = checked or (lambda url: None)
         self.stats = stats
 
@@ -87,7 +97,10 @@ class ConditionalRequestMiddleware:
         from scrapy import signals
 
         crawler.signals.connect(archive.close, signal=signals.spider_closed)
-        return cls(archive.validators, archive.known_links, archive.last_checked, crawler.stats)
+        return cls(
+            archive.validators, archive.attachment_links, archive.last_checked, crawler.stats,
+            kept=archive.kept_page,
+        )  # fmt: skip
 
     def process_request(self, request: Request) -> Response | None:
         if not request.meta.get("conditional"):
@@ -109,9 +122,12 @@ class ConditionalRequestMiddleware:
         return None
 
     def process_response(self, request: Request, response: Response) -> Response:
-        # only a 304 needs them: the kept page's links are read (and parsed) then
+        # only a 304 needs them: the attachments fetched from the page last time, and the
+        # page as last kept, whose links the spider finds
         if response.status == 304 and request.meta.get("conditional"):
             request.meta["known_links"] = self.links(request.url)
+            if (kept := self.kept(request.url)) is not None:
+                request.meta[KEPT_PAGE_META] = kept
         return response
 
 

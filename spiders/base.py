@@ -64,6 +64,9 @@ def page_of(response: TextResponse, max_list_pages: int = MAX_LIST_PAGES) -> Pag
     )
 
 
+# a 304's page as last kept, (bytes, content type), set by crawler/incremental.py
+KEPT_PAGE_META = "kept_page"
+
 # requests Scrapy drops by the crawl's own rules (robots.txt, allowed domains): not failures
 BY_POLICY = ("Forbidden by robots.txt", "Filtered offsite request")
 

@@ -6,11 +6,11 @@ from collections.abc import AsyncIterator, Iterator
 from dataclasses import asdict
 from typing import Any
 
-from scrapy.http import Response, TextResponse
+from scrapy.http import HtmlResponse, Response, TextResponse
 
 from crawler.items import FailureItem
 from crawler.settings import DOWNLOADER_MIDDLEWARES
-from spiders.base import ATTACHMENT_RE, ArchiveSpider, page_date
+from spiders.base import ATTACHMENT_RE, KEPT_PAGE_META, ArchiveSpider, page_date
 from spiders.discovery import Found
 from spiders.discovery.sites import SiteNames
 from spiders.profiles import Profile
@@ -81,6 +81,15 @@ class ProfileSpider(ArchiveSpider):
         if response.status == 304:
             yield self.unchanged_item(response)
             links = [Found(url, "a", text) for url, text in response.meta.get("known_links", [])]
+            if kept := response.meta.get(KEPT_PAGE_META):  # the page as last kept: its links
+                body, content_type = kept
+                old = HtmlResponse(
+                    response.url, body=body, headers={"Content-Type": content_type},
+                    request=response.request,
+                )  # fmt: skip
+                found, failures = self.discover_links(old)
+                links += found
+                yield from failures
         else:
             yield self.page_item(response, link_text)
             page = self.page_of(response) if isinstance(response, TextResponse) else None

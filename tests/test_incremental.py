@@ -288,3 +288,41 @@ def test_once_runs_every_source_and_records_it(tmp_path: Path, sites: SampleSite
         assert (row["status"], row["exit_code"]) == ("finished", 0)
         assert row["pages_fetched"] > 0 and row["documents_new"] > 0
         assert "archived" in Path(row["log_path"]).read_text("utf-8")
+
+
+def test_an_attachment_never_fetched_is_found_in_the_kept_page_of_a_304(
+    tmp_path: Path, sites: SampleSites
+) -> None:
+    """The crawl that archived an article died before its attachment came: next time the
+    article answers 304, and its links are found in the page as last kept."""
+    write_profile(tmp_path / "profiles", sites, "6h")
+    db = tmp_path / "archive.db"
+    env = {**os.environ, "CRAWLER_PROFILES": str(tmp_path / "profiles")}
+
+    def crawl() -> list[str]:
+        start = len(sites.requests)
+        subprocess.run(
+            [sys.executable, "-m", "crawler", "crawl", SOURCE, "--db", str(db)],
+            cwd=tmp_path, env=env, check=True, capture_output=True, timeout=300,
+        )  # fmt: skip
+        return [path for _, _, path, _ in sites.requests[start:]]
+
+    first = crawl()
+    attachments = {p for p in first if p.endswith(".docx")}
+    assert attachments
+    conn = sqlite3.connect(db)
+    with conn:  # as if the crawl had been killed before the attachments were fetched
+        for path in attachments:
+            url = sites.urls["bureau"].rstrip("/") + path
+            conn.execute("DELETE FROM validators WHERE url = ?", (url,))
+            conn.execute("DELETE FROM sightings WHERE url = ?", (url,))
+    conn.close()
+
+    second = crawl()
+    statuses = {p: s for _, _, p, s in sites.requests[-len(second) :]}
+    assert any(statuses.get(p) == 304 for p in second if "/t20" in p)  # articles unchanged
+    assert attachments <= set(second)  # found in the kept pages, fetched again
+    conn = sqlite3.connect(db)
+    kept = {row[0] for row in conn.execute("SELECT url FROM sightings")}
+    conn.close()
+    assert {sites.urls["bureau"].rstrip("/") + p for p in attachments} <= kept
