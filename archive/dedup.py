@@ -1,42 +1,12 @@
 """Near-duplicate clusters in the archive: the LSH index, the links, the canonical copies.
 
-Every document gets a sketch of its simplified text (`archive.minhash`), stored in
-`sketches`, and its LSH band keys in `lsh_bands`, an indexed table: the candidates of a
-new document are one SQL lookup, and a key yields at most its `POSTINGS` earliest
-documents, or none when these belong to many clusters (a formula every bureau writes), so
-their number does not grow with the archive. A candidate becomes a link
-(`near_duplicates`, with the similarity measured) when
-
-- their metadata do not contradict each other: two regions, two years, or a 范文 template
-  (describe()'s `is_template`, or three xx blanks in the text) and a filled-in report are
-  never one report; a missing value contradicts nothing;
-- their figures agree: when both have `minhash.MIN_NUMBERS` figures or more, at least
-  `NUMBERS` of the figures of the one with fewer are shared. Copies keep a report's
-  figures, while the same template filled in by two counties, or a bureau's report
-  rewritten for the next year, agree in words and not in figures;
-- and they are alike: Jaccard similarity of their 5-gram sets at least `JACCARD`, or the
-  smaller mostly inside the larger (containment at least `CONTAINMENT`: a preview, a copy
-  that lost paragraphs or gained chrome).
-
-Links join clusters, strongest first, never into a cluster holding two regions, two years
-or a template and a report; a link whose figures could not be compared (a short preview)
-joins two groups only if the figures of every two of their members that can be compared
-agree, so a preview cannot chain two reports together. The canonical document of a
-cluster is its most complete and trustworthy copy: not truncated (else the longest
-preview), not spun, the fewest garbled characters (shares compared to 0.1%), seen on the
-bureau's own site (a sighting on a host under the vocabulary's `year.official_hosts`,
-gov.cn), then the earliest first seen and the lowest id. Every member's `cluster_id` is
-the canonical document's id and `canonical` is 1 on that document only; both are
-recomputed whenever a member arrives, is seen again, changes or goes.
-
-Thresholds, measured on the labeled set (tests/pages/dedup, 113 documents in 26 clusters;
-`python bench/dedup.py --labeled` prints the figures): copies that are not previews have
-Jaccard 0.72 and more with each other, different reports at most 0.19, except the same
-template filled in twice (0.66), which the figures tell apart (at most 0.22 of them
-shared, against 0.60 and more between copies); previews are 0.87 and more contained in
-their report, different reports whose figures agree at most 0.27. JACCARD 0.5,
-CONTAINMENT 0.7 and NUMBERS 0.3 sit in those gaps with room on both sides, for copies
-edited more than the labeled ones.
+A document's sketch (`archive.minhash`) goes into `sketches` and its band keys into
+`lsh_bands`, so a new document's candidates are one SQL lookup. A candidate becomes a
+`near_duplicates` link when the metadata do not contradict (two regions, two years, a
+template and a report), the figures agree (`NUMBERS`) and the texts are alike (`JACCARD`,
+or `CONTAINMENT` for a preview). Links join clusters strongest first; every member's
+`cluster_id` is the canonical copy's id. The rules, and the measurements behind the
+thresholds (`python bench/dedup.py --labeled`), are in the README's "Near-duplicates".
 """
 
 from __future__ import annotations

@@ -537,7 +537,8 @@ def export(
     exported_at: str | None = None,
 ) -> Exported:
     """Write the export described by `options` from the archive at `db`, atomically."""
-    from archive.store import Archive, now
+    from archive.records import now
+    from archive.store import Archive
 
     if not db.exists():
         raise ExportError(f"{db}: no archive here (run `crawler demo` or `crawler crawl`)")

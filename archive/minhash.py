@@ -1,34 +1,13 @@
 """Sketches of a document's text for near-duplicate search: pure functions, no database.
 
-A sketch holds what the index (`archive.dedup`) needs of one text:
-
-- `signature`: a MinHash signature of the set of character 5-grams of the normalized
-  simplified text, made by one-permutation hashing: each 5-gram's 64-bit hash picks one of
-  128 bins by its top bits and a bin keeps its smallest value; an empty bin borrows the
-  value of the first non-empty bin in a fixed probe sequence ("optimal densification",
-  Shrivastava 2017). One hash per 5-gram instead of one per permutation: the signature of
-  a 6,000-character report takes 0.1 ms (the whole sketch 0.6 ms), where datasketch's
-  MinHash (a SHA-1 per 5-gram, then 128 permutations) takes 7 ms.
-- `keys`: the LSH band keys: 32 bands of 4 rows over the signature (a pair with Jaccard
-  0.5 shares a band with probability 0.87, 0.6 with 0.99, two unrelated reports of the
-  genre at 0.02 with 5e-6), plus 8 bands of 4 rows over a 64-bin signature of each of the
-  document's heads, its first 100 and its first 1,000 characters, taken from its first
-  line and again from its first long line (titles and chrome lines skipped): that is how
-  a short preview finds the report it was cut from, whose Jaccard with it is only the
-  preview's share of the report, while their heads are alike (0.9 and more: a band in
-  common with probability 0.9998).
-- `sample`: the 5-gram hashes whose low `sample_bits` bits are zero (1 in 16 for a
-  report, all of them for a short text): Jaccard and containment of a candidate pair are
-  measured exactly on the sample both texts share.
-- `numbers`: the figures of the text with their unit (`86.2%`, `1260万`, `xx名`; years
-  left out). Two copies of one report agree on most of their figures; the same template
-  filled in by two counties, or last year's report rewritten with this year's figures, do
-  not, however alike the words. Three blanks (`xx`) or more make the text a 范文 template.
-
-Normalization: the simplified text (the archive's `text_simplified`, OpenCC t2s), each
-character NFKC-normalized (full-width forms to ASCII, ① to 1) and lower-cased, and only
-letters and digits kept: punctuation, whitespace and line breaks differ between copies of
-one text and say nothing about which text it is.
+A sketch holds what the index (`archive.dedup`) needs of one text: `signature`, a MinHash
+of its character 5-grams by one-permutation hashing with optimal densification
+(Shrivastava 2017); `keys`, its LSH band keys, over the whole text and over its heads (a
+preview finds its report by them); `sample`, the 5-gram hashes that Jaccard and
+containment are measured on; `numbers`, its figures with their units. The text sketched
+is `shingle_text`: the simplified text, NFKC, lower case, letters and digits only. The
+parameters and why are in the README's "Near-duplicates"; `python bench/dedup.py` times
+the sketch against datasketch's MinHash.
 """
 
 from __future__ import annotations

@@ -14,7 +14,8 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 
-from archive.store import Archive, Sighting, TextIndex, text_index
+from archive.records import Sighting, TextIndex, text_index
+from archive.store import Archive
 from crawler.errors import StageError
 from crawler.items import FailureItem, PageItem, UnchangedItem
 from crawler.text.extract import Selectors

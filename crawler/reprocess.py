@@ -13,7 +13,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from archive.store import Archive, Refiled, Sighting
+from archive.records import Refiled, Sighting
+from archive.store import Archive
 from crawler.errors import ProfileError, StageError
 from crawler.text.extract import Selectors
 from crawler.text.process import Page, process
@@ -88,7 +89,7 @@ def reprocess(archive: Archive, progress: Progress | None = None) -> Reprocessed
 
 
 def _count(archive: Archive, table: str) -> int:
-    return int(archive.conn.execute(f"SELECT count(*) FROM {table}").fetchone()[0])
+    return archive.count(table)
 
 
 def _documents(
@@ -101,16 +102,14 @@ def _documents(
         by_document.setdefault(row["document_id"], []).append(row)
     done = 0
     for document_id, sightings in by_document.items():
-        old_text = archive.conn.execute(
-            "SELECT text FROM documents WHERE id = ?", (document_id,)
-        ).fetchone()
+        old_text = archive.document_text(document_id)
         moves = []
         for index, row in enumerate(sightings):
             page = pages.page(row)
             if isinstance(page, StageError):
                 result.errors.append((row["url"], str(page)))
                 continue
-            if old_text and page.text != old_text[0]:
+            if old_text is not None and page.text != old_text:
                 result.texts_changed += 1
             if not page.relevance.relevant:
                 result.now_irrelevant += 1

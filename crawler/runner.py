@@ -15,7 +15,7 @@ from scrapy.settings import Settings
 from scrapy.utils.defer import deferred_from_coro
 from twisted.python.failure import Failure
 
-from archive.store import unwritable
+from archive.records import unwritable
 from crawler.crawl_stop import CrawlStopper
 from crawler.errors import ArchiveUnwritable
 

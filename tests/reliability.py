@@ -25,7 +25,8 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
-from archive.store import DOCUMENT_FIELDS, Archive
+from archive.records import DOCUMENT_FIELDS
+from archive.store import Archive
 from crawler.demo import DEMO_PROFILES
 from crawler.errors import ArchiveError
 from crawler.sample_site.server import SampleSites

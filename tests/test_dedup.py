@@ -17,8 +17,9 @@ import pytest
 from click.testing import CliRunner
 
 from archive import minhash
+from archive.records import Refiled, Sighting
 from archive.schema import MIGRATIONS
-from archive.store import Archive, Refiled, Sighting
+from archive.store import Archive
 from crawler.cli import cli
 from crawler.text.chinese_script import to_simplified
 

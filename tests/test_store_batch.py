@@ -10,7 +10,8 @@ from pathlib import Path
 import pytest
 from sites.generated import generate
 
-from archive.store import Archive, Sighting, text_index
+from archive.records import Sighting, text_index
+from archive.store import Archive
 from crawler.errors import ArchiveError
 
 TEXT = "一、工作开展情况\n全年完成家庭医生签约{n}万人。\n二、下一步工作计划"

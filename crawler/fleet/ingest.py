@@ -204,9 +204,7 @@ class Ingester:
             return item_codec.decode(data)
         except item_codec.BadItem as exc:
             reason = f"{exc} (item sha1 {hashlib.sha1(data).hexdigest()[:16]})"
-            if self.archive.conn.execute(
-                "SELECT 1 FROM failures WHERE stage = 'ingest' AND reason = ?", (reason,)
-            ).fetchone():
+            if self.archive.has_failure("ingest", reason):
                 self.counts["redelivered"] += 1  # recorded before a kill, not acknowledged
                 return None
             crawl, url, source = item_codec.salvage(data)
@@ -253,22 +251,16 @@ class Ingester:
 
     def archived(self, url: str, run_id: int) -> bool:
         """Whether `url` already has an outcome in this run (the item was delivered before)."""
-        row = self.archive.conn.execute(
-            "SELECT EXISTS (SELECT 1 FROM sightings WHERE url = ?1 AND run_id = ?2)"
-            " OR EXISTS (SELECT 1 FROM skipped WHERE url = ?1 AND run_id = ?2)"
-            " OR EXISTS (SELECT 1 FROM failures WHERE url = ?1 AND run_id = ?2)",
-            (url, run_id),
-        ).fetchone()
-        return bool(row[0])
+        return self.archive.has_outcome(url, run_id)
 
     def run_for(self, crawl: str, source: str) -> int:
         """The `crawl_runs` row of a crawl: found again, or opened now."""
         if crawl not in self.runs:
             command = RUN_COMMAND + crawl
-            row = self.archive.conn.execute(
-                "SELECT id FROM crawl_runs WHERE command = ? ORDER BY id LIMIT 1", (command,)
-            ).fetchone()
-            self.runs[crawl] = int(row[0]) if row else self.archive.start_run(source, command)
+            found = self.archive.run_of_command(command)
+            self.runs[crawl] = (
+                found if found is not None else self.archive.start_run(source, command)
+            )
         return self.runs[crawl]
 
     def finish_runs(self) -> None:
