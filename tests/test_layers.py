@@ -74,3 +74,11 @@ def test_the_package_ships_no_test_or_bench_sites() -> None:
     shipped = {p.stem for p in (ROOT / "crawler" / "sample_site").glob("*.py")}
     assert not shipped & {"faults", "generated"}
     assert (ROOT / "tests" / "sites" / "faults.py").is_file()
+
+
+def test_every_slow_file_named_exists() -> None:
+    """The quick loop (`-m "not slow"`) leaves out the files conftest.py names: a file
+    renamed would slip into it unnoticed."""
+    from conftest import SLOW_FILES
+
+    assert all((ROOT / "tests" / name).is_file() for name in SLOW_FILES)
