@@ -4,10 +4,10 @@
   changes: over a page whose only filter is the Chinese search, the counts come from the
   faceted columns held in memory (archive/facet_counts.py) rather than one SQL statement
   a facet; otherwise its facets run side by side (Datasette runs one class's facets one
-  after another: 180 ms in a row over 70,000 matches).
+  after another).
 - `SitesFacet` (`{sites: sources}`) counts documents per item of a JSON array column.
   Datasette's array facet deduplicates `(item, every column of the row)`, the text
-  included, which takes seconds; this one counts each distinct array once and spreads
+  included; this one counts each distinct array once and spreads
   the count over its items.
 """
 
@@ -20,11 +20,17 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
-from datasette.database import QueryInterrupted
-from datasette.facets import ColumnFacet, Facet
-from datasette.utils import escape_sqlite, path_with_added_args, path_with_removed_args
 
 from archive import facet_counts, search_results
+from archive.datasette_fence import (
+    ColumnFacet,
+    Facet,
+    QueryInterrupted,
+    escape_sqlite,
+    expand_foreign_keys,
+    path_with_added_args,
+    path_with_removed_args,
+)
 
 SEARCH_SCOPE = "healthdocs.search"  # where the search filter leaves a PageSearch
 _FACET_COLUMNS = facet_counts.FacetCache()
@@ -32,9 +38,8 @@ _FACET_COLUMNS = facet_counts.FacetCache()
 
 @dataclass(frozen=True)
 class PageSearch:
-    """The WHERE clauses the search filter added, and its (query, column) searches."""
+    """The (query, column) searches of a table page."""
 
-    clauses: tuple[str, ...]
     searches: tuple[tuple[str, str | None], ...]
     # the matching ids, found once for the page's facets (`matched`)
     _found: list[np.ndarray] = field(default_factory=list, compare=False, repr=False)
@@ -50,6 +55,19 @@ class PageSearch:
                 found = ids if found is None else np.intersect1d(found, ids, assume_unique=True)
             self._found.append(found)
         return self._found[0]
+
+
+# arguments of a table page that do not change which rows it counts
+_NOT_FILTERS = frozenset(
+    ("_search", "_facet", "_facet_size", "_size", "_sort", "_sort_desc", "_col", "_nocol",
+     "_labels", "_nolabels", "_shape", "_json", "_extra", "_nocount", "_nofacet", "_trace")
+)  # fmt: skip
+
+
+def only_searched(args: Any) -> bool:
+    """Whether a table page's arguments filter by the search alone: no column filter, no
+    `_where`, `_next` or argument of another plugin (then SQL counts the facets)."""
+    return all(key in _NOT_FILTERS or key.startswith(("_search_", "_facet_")) for key in args)
 
 
 def configured_columns(table_metadata: dict) -> dict[str, bool]:
@@ -72,9 +90,7 @@ async def _counts_in_memory(facet: Facet, columns: dict[str, bool]) -> dict | No
     """{column: [(value, count), ...]} over the page's search, or None when the page has
     other filters (then SQL counts it)."""
     search = facet.request.scope.get(SEARCH_SCOPE)
-    if search is None or facet.table != "documents":
-        return None
-    if not facet.sql.rstrip().endswith(f" from documents where {' and '.join(search.clauses)}"):
+    if search is None or facet.table != "documents" or not only_searched(facet.request.args):
         return None
     limit = facet.get_facet_size() + 1
 
@@ -123,8 +139,8 @@ class ColumnsFacet(ColumnFacet):
         column, size = _column(config), self.get_facet_size()
         pairs = self.get_querystring_pairs()
         shown = rows[:size]
-        expanded = await self.ds.expand_foreign_keys(
-            self.database, self.table, column, [value for value, _ in shown]
+        expanded = await expand_foreign_keys(
+            self.ds, self.request, self.database, self.table, column, [v for v, _ in shown]
         )
         column_qs = f"{column}__exact" if column.startswith("_") else column
         values = []

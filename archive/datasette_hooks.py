@@ -6,12 +6,11 @@ Datasette of this environment; it acts only on databases that hold `documents_se
 
 from __future__ import annotations
 
+import json
 import sqlite3
 from typing import Any
 
-from datasette import hookimpl
-from datasette.filters import FilterArguments
-from datasette.utils.asgi import BadRequest
+import yaml
 
 from archive import search_results
 from archive.datasette_facets import (
@@ -22,7 +21,57 @@ from archive.datasette_facets import (
     configured_columns,
     load_facet_columns,
 )
+from archive.datasette_fence import BadRequest, FilterArguments, check, hookimpl
 from archive.search import SEARCH_TABLE, fts_query
+from archive.serve import METADATA
+
+# the archive's tables as the project's metadata describes them (archive/metadata.yml)
+_TABLES: dict[str, dict] = yaml.safe_load(METADATA.read_text("utf-8"))["databases"]["archive"][
+    "tables"
+]
+
+
+def labels(table: str) -> dict[str, str]:
+    """{column: its Chinese label} of an archive table: its description up to " — "."""
+    columns = _TABLES.get(table, {}).get("columns") or {}
+    return {name: str(text).split(" — ")[0].strip() for name, text in columns.items()}
+
+
+# shows the labels as column headings and facet names, in place of the column names
+_RELABEL = """(() => {
+  const labels = %s;
+  const relabel = (element, name) => {
+    for (const node of element.childNodes) {
+      if (node.nodeType === Node.TEXT_NODE && node.textContent.includes(name)) {
+        node.textContent = node.textContent.replace(name, labels[name]);
+        return;
+      }
+    }
+  };
+  for (const th of document.querySelectorAll("table.rows-and-columns th[data-column]")) {
+    const name = th.dataset.column;
+    if (name in labels) relabel(th.querySelector("a") || th, name);
+  }
+  for (const facet of document.querySelectorAll(".facet-info[data-column]")) {
+    const strong = facet.querySelector(".facet-info-name strong");
+    if (strong && facet.dataset.column in labels) strong.textContent = labels[facet.dataset.column];
+  }
+})();"""
+
+
+@hookimpl
+def extra_body_script(view_name: str, database: str, table: str | None, datasette: Any) -> Any:
+    """On an archive table's page, its columns' Chinese labels as headings and facet names."""
+    names = labels(table) if view_name == "table" and table else {}
+    if not names:
+        return None
+
+    async def inner() -> str:
+        if not await datasette.get_database(database).table_exists(SEARCH_TABLE):
+            return ""
+        return _RELABEL % json.dumps(names, ensure_ascii=False).replace("</", "<\\/")
+
+    return inner
 
 
 def _is_archive(conn: sqlite3.Connection) -> bool:
@@ -88,7 +137,7 @@ def filters_from_request(request: Any, database: str, table: str, datasette: Any
             searched.append((query, column))
             described.append(f'search {"" if column is None else column + " "}matches "{query}"')
         if where:  # for the facets, which count the matches without SQL when they can
-            request.scope[SEARCH_SCOPE] = PageSearch(tuple(where), tuple(searched))
+            request.scope[SEARCH_SCOPE] = PageSearch(tuple(searched))
         return FilterArguments(where, params, described, context)
 
     return inner
@@ -101,13 +150,15 @@ def register_facet_classes() -> list:
 
 @hookimpl
 def startup(datasette: Any) -> Any:
-    """Load each archive's faceted columns before the first search needs them."""
+    """Check Datasette's names (archive/datasette_fence.py); load each archive's faceted
+    columns before the first search needs them."""
+    check(type(datasette))
 
     async def inner() -> None:
         for name, db in datasette.databases.items():
             if name.startswith("_") or not await db.table_exists(SEARCH_TABLE):
                 continue
-            columns = configured_columns(datasette.table_metadata(name, "documents"))
+            columns = configured_columns(_TABLES.get("documents", {}))
             if columns:
                 await load_facet_columns(datasette, name, columns)
 
@@ -131,8 +182,20 @@ _CLUSTER = (
 def extra_template_vars(
     view_name: str, database: str, table: str | None, request: Any, datasette: Any
 ) -> Any:
-    """The document page gets the whole document, its sightings and its near-duplicates."""
-    if view_name != "row" or table != "documents" or request is None:
+    """The document page gets the whole document, its sightings and its near-duplicates;
+    the documents page its search box (which Datasette 1.0a41 leaves out or empty)."""
+    if table != "documents" or request is None:
+        return None
+    if view_name == "table":
+        searched = [request.args[key] for key in request.args if key.startswith("_search")]
+
+        async def search_box() -> dict[str, Any]:
+            if not await datasette.get_database(database).table_exists(SEARCH_TABLE):
+                return {}
+            return {"supports_search": True, "search": searched[-1] if searched else ""}
+
+        return search_box
+    if view_name != "row":
         return None
 
     async def inner() -> dict[str, Any]:

@@ -12,7 +12,6 @@ thresholds (`python bench/dedup.py --labeled`), are in the README's "Near-duplic
 from __future__ import annotations
 
 import json
-import logging
 import sqlite3
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
@@ -24,14 +23,11 @@ import numpy as np
 from archive import minhash
 from archive.minhash import Similarity, Sketch
 
-logger = logging.getLogger(__name__)
-
 JACCARD = 0.5
 CONTAINMENT = 0.7
 NUMBERS = 0.3
 POSTINGS = 16  # documents a band key yields at most (see NearDuplicates._candidates) ...
 FORMULA_CLUSTERS = 4  # ... and none when they fall into more clusters than this
-OFFICIAL_HOSTS = ("gov.cn",)  # when the vocabulary cannot be read
 
 Progress = Callable[[int, int], None]
 
@@ -101,17 +97,6 @@ def _joinable(group: list[Member], other: list[Member], vouched: bool) -> bool:
     return True
 
 
-def _official_hosts() -> tuple[str, ...]:
-    from crawler.text.errors import RulesError
-    from crawler.text.vocabulary import vocabulary
-
-    try:
-        return vocabulary().words("year.official_hosts")
-    except RulesError as exc:
-        logger.warning("official hosts from the vocabulary not read, using gov.cn: %s", exc)
-        return OFFICIAL_HOSTS
-
-
 # a document is a 范文 template when describe() says so or when its text has blanks
 _TEMPLATE = (
     "max(coalesce(d.is_template, 0),"
@@ -133,18 +118,10 @@ def _ids(values: Iterable[int]) -> str:
 class NearDuplicates:
     """The near-duplicate index of one archive connection; the caller owns transactions."""
 
-    def __init__(
-        self, conn: sqlite3.Connection, official_hosts: Sequence[str] | None = None
-    ) -> None:
+    def __init__(self, conn: sqlite3.Connection, official_hosts: Sequence[str]) -> None:
         self.conn = conn
-        self._hosts = tuple(official_hosts) if official_hosts else None
-
-    @property
-    def official_hosts(self) -> tuple[str, ...]:
-        """Hosts (and their subdomains) of the bureaus' own sites."""
-        if self._hosts is None:
-            self._hosts = _official_hosts()
-        return self._hosts
+        # hosts (and their subdomains) of the bureaus' own sites: their copy is canonical
+        self.official_hosts = tuple(official_hosts)
 
     # arriving documents --------------------------------------------------------------
     def add(self, document_id: int, sk: Sketch | None = None) -> int:

@@ -1,10 +1,10 @@
 """Facet counts over a search's matches, from the faceted columns held in memory.
 
-SQL counts a facet over a search by testing every document against the matches: about
-27 ms a facet on 100,000 documents, seven facets a page. Here the faceted columns are
-read once per state of the archive (`PRAGMA data_version`), as one code per document
-and column in numpy arrays, and a facet is a `bincount` of the matches' codes: about a
-millisecond. A JSON-array column (`sources`) gets one code per distinct array, and the
+SQL counts a facet over a search by testing every document against the matches, for
+each of a page's seven facets. Here the faceted columns are read once per state of the
+archive (`PRAGMA data_version`), as one code per document and column in numpy arrays,
+and a facet is a `bincount` of the matches' codes (figures: README, "Browsing in
+Datasette"). A JSON-array column (`sources`) gets one code per distinct array, and the
 count of each array is spread over its values.
 """
 

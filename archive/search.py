@@ -45,9 +45,8 @@ def spaced_sql(expr: str) -> str:
     A recursive CTE walks the text a chunk at a time (SQLite's `substr` walks UTF-8 from
     the start, so cutting the whole text into characters would take time quadratic in its
     length), and each row spaces the next `_STEP` characters of the chunk; `group_concat`
-    joins the pieces in order. A row per character took twice as
-    long (7.8 ms against 3.6 for a 5,400-character report: `bench/spacing.py`), in every
-    write of a document.
+    joins the pieces in order. A row per character takes about twice as long in every
+    write of a document (`python bench/spacing.py`).
     """
     piece = " || ".join(_spaced_char(f"substr(rest, {i}, 1)") for i in range(1, _STEP + 1))
     return f"""(WITH RECURSIVE r(k, j, piece, rest) AS (

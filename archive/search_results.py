@@ -3,7 +3,7 @@
 A Datasette table page runs the count, the rows and every facet as separate statements.
 With the stock `id IN (SELECT rowid FROM <fts> WHERE <fts> MATCH ...)` each statement
 evaluates the FTS query again and then looks up every match in `documents`, whose rows
-are wide (the text): 4–5 s a page for a word found in 70,000 of 100,000 documents.
+are wide (the text): seconds a page for a common word (README, "Browsing in Datasette").
 
 Here the matching ids are found once per search (and per state of the index), kept as a
 JSON array, and handed to SQL by two functions registered on the connection:

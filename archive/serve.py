@@ -7,7 +7,6 @@ change the archive, while a crawl goes on writing to it (WAL).
 
 from __future__ import annotations
 
-import json
 import signal
 import socket
 import sqlite3
@@ -34,9 +33,11 @@ def metadata_for(db: Path) -> dict:
 
 
 def datasette_args(
-    db: Path, metadata: Path, *, host: str = "127.0.0.1", port: int = 8001
+    db: Path, folder: Path, *, host: str = "127.0.0.1", port: int = 8001
 ) -> list[str]:
-    """The Datasette command line that serves `db`."""
+    """The Datasette command line that serves `db`, its metadata written into `folder`."""
+    from archive.datasette_fence import config_args
+
     return [
         sys.executable,
         "-m",
@@ -47,8 +48,7 @@ def datasette_args(
         host,
         "--port",
         str(port),
-        "--metadata",
-        str(metadata),
+        *config_args(metadata_for(db), folder),
         "--template-dir",
         str(TEMPLATES),
         "--setting",
@@ -108,13 +108,16 @@ def serve_archive(db: Path, *, host: str = "127.0.0.1", port: int = 8001) -> Non
     """Serve until interrupted."""
     if not db.exists():
         raise ArchiveError(f"{db}: no archive here (run `crawler demo` or `crawler crawl`)")
+    from datasette.app import Datasette
+
+    from archive import datasette_fence
+
+    datasette_fence.check(Datasette)  # one line here rather than a traceback from Datasette
     upgrade(db)
     check_port(host, port)
     print(f"Datasette on http://{host}:{port}/ (Ctrl-C to stop)", file=sys.stderr)
     with tempfile.TemporaryDirectory() as tmp:
-        metadata = Path(tmp) / "metadata.json"
-        metadata.write_text(json.dumps(metadata_for(db), ensure_ascii=False), "utf-8")
-        child = subprocess.Popen(datasette_args(db, metadata, host=host, port=port))
+        child = subprocess.Popen(datasette_args(db, Path(tmp), host=host, port=port))
         stopped: list[int] = []
 
         def stop(signum: int, frame: object) -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 import sqlite3
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import asdict
 from pathlib import Path
@@ -30,17 +30,31 @@ from archive.runs import Runs
 from archive.schema import migrate
 from archive.validators import Validators
 from crawler.text.chinese_script import to_simplified
+from crawler.text.errors import RulesError
+from crawler.text.vocabulary import vocabulary
 
 __all__ = ["Archive", "Sighting"]  # records live in archive.records; Sighting for brevity
 
 logger = logging.getLogger(__name__)
 
 
+def _official_hosts() -> tuple[str, ...]:
+    """The vocabulary's official hosts, or gov.cn when it cannot be read."""
+    try:
+        return vocabulary().words("year.official_hosts")
+    except RulesError as exc:
+        logger.warning("official hosts from the vocabulary not read, using gov.cn: %s", exc)
+        return ("gov.cn",)
+
+
 class Archive(Runs, Captures, Validators, Refiling):
     """One SQLite archive file, opened in WAL mode and migrated to the current schema."""
 
-    def __init__(self, path: str | Path) -> None:
+    def __init__(self, path: str | Path, official_hosts: Sequence[str] | None = None) -> None:
+        """`official_hosts`: the bureaus' own sites, whose copy of a document is canonical
+        among its near-duplicates (default: the vocabulary's `year.official_hosts`)."""
         self.path = Path(path)
+        hosts = official_hosts if official_hosts is not None else _official_hosts()
         self._depth = 0  # atomic writes open (Archive.atomic)
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
@@ -53,8 +67,8 @@ class Archive(Runs, Captures, Validators, Refiling):
             # crawl's memory grows by up to this much as the archive grows
             conn.execute(f"PRAGMA cache_size=-{cache_mib() * 1024}")
             self.db = sqlite_utils.Database(conn)
-            migrate(self.db)
-            self.near = NearDuplicates(conn)  # near-duplicate clusters (archive/dedup.py)
+            migrate(self.db, hosts)
+            self.near = NearDuplicates(conn, hosts)  # near-duplicate clusters (archive/dedup.py)
         except sqlite3.DatabaseError as exc:
             raise ArchiveError(f"{self.path}: cannot open archive: {exc}") from None
         except OSError as exc:

@@ -31,7 +31,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from archive.serve import datasette_args, metadata_for  # noqa: E402
+from archive.serve import datasette_args  # noqa: E402
 from archive.store import Archive  # noqa: E402
 from crawler.text.chinese_script import to_simplified  # noqa: E402
 
@@ -152,11 +152,9 @@ class Served:
     """Datasette on the archive, started as `crawler serve` starts it."""
 
     def __init__(self, db: Path, tmp: Path) -> None:
-        metadata = tmp / "metadata.json"
-        metadata.write_text(json.dumps(metadata_for(db), ensure_ascii=False), "utf-8")
         port = free_port()
         self.proc = subprocess.Popen(
-            datasette_args(db, metadata, port=port),
+            datasette_args(db, tmp, port=port),
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
         )

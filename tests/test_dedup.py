@@ -323,6 +323,17 @@ def test_reprocessed_text_leaves_its_cluster(archive: Archive) -> None:
     assert archive.conn.execute("SELECT sum(canonical) FROM documents").fetchone()[0] == 2
 
 
+def test_official_hosts_are_the_archives_parameter(tmp_path: Path) -> None:
+    text = body("bureau-2024-plan")
+    for hosts, winner in ((None, 0), (["hk.example"], 1)):  # None: the vocabulary's
+        with Archive(tmp_path / f"{winner}.db", official_hosts=hosts) as archive:
+            ids = [
+                add(archive, text, "https://wsjkj.fenglin.gov.cn/1", at="2024-01-06"),
+                add(archive, text + "\n（完）", "https://www.dh.hk.example/2", at="2024-01-09"),
+            ]
+            assert canonical(archive, ids[0]) == ids[winner]
+
+
 def test_reprocessing_that_removes_the_canonical(archive: Archive) -> None:
     text = body("bureau-2024-plan")
     official = add(archive, text, "https://wsjkj.fenglin.gov.cn/1")

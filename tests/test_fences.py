@@ -27,6 +27,12 @@ FENCES = {
         ("docx.table", None, "_Cell"),
         ("docx.oxml.table", "CT_Row", "tc_lst"),
     ],
+    "archive.datasette_fence": [
+        ("datasette.facets", "Facet", "get_querystring_pairs"),
+        ("datasette.facets", "ColumnFacet", "facet_results"),
+        ("datasette.utils", None, "path_with_added_args"),
+        ("datasette.filters", None, "FilterArguments"),
+    ],
 }  # fmt: skip
 CASES = [(fence, *name) for fence, names in FENCES.items() for name in names]
 
@@ -52,6 +58,19 @@ def test_a_release_that_moved_a_name_is_refused_in_one_line(
     message = str(raised.value)
     assert "\n" not in message and name in message and "tested with" in message
     assert isinstance(raised.value, CrawlerError)  # the CLI prints it as one line
+
+
+def test_a_datasette_that_moved_a_method_is_refused(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The Datasette class is checked apart (by `crawler serve` and the plugin's start-up):
+    Datasette imports its plugins while its own module is still loading."""
+    from datasette.app import Datasette
+
+    from archive import datasette_fence
+
+    datasette_fence.check(Datasette)
+    monkeypatch.delattr(Datasette, "expand_foreign_keys")
+    with pytest.raises(IncompatibleVersion, match=r"Datasette\.expand_foreign_keys"):
+        datasette_fence.check(Datasette)
 
 
 def test_the_scheduler_reads_its_jobs_through_apscheduler(tmp_path) -> None:

@@ -74,7 +74,7 @@ def test_private_network_is_an_explicit_opt_in(tmp_path: Path) -> None:
 
 
 def test_serve_binds_to_loopback_unless_told(tmp_path: Path) -> None:
-    args = datasette_args(tmp_path / "a.db", tmp_path / "m.json")
+    args = datasette_args(tmp_path / "a.db", tmp_path)
     assert args[args.index("--host") + 1] == "127.0.0.1"
-    args = datasette_args(tmp_path / "a.db", tmp_path / "m.json", host="0.0.0.0")
+    args = datasette_args(tmp_path / "a.db", tmp_path, host="0.0.0.0")
     assert args[args.index("--host") + 1] == "0.0.0.0"

@@ -74,6 +74,22 @@ def get_json(url: str) -> dict:
         return json.load(r)
 
 
+# a table's count, facets, description and SQL: Datasette 1.0 gives them when asked
+_EXTRAS = "".join(
+    f"&_extra={e}" for e in ("count", "facet_results", "human_description_en", "query")
+)
+
+
+def table_json(url: str) -> dict:
+    """A table page's JSON, in Datasette 0.65's shape whichever line is installed."""
+    data = get_json(url + _EXTRAS)
+    if "count" in data:
+        data["filtered_table_rows_count"] = data["count"]
+    if isinstance(data.get("facet_results", {}).get("results"), dict):
+        data["facet_results"] = data["facet_results"]["results"]
+    return data
+
+
 def add(archive: Archive, n: int, title: str, text: str, **fields: object) -> int:
     added = archive.add_document(
         text=text,
@@ -248,7 +264,7 @@ def test_search_by_column_and_its_facets(server: Server) -> None:
         ids("_search_sha256=x")
     refused.value.close()
     assert refused.value.code == 400
-    data = get_json(f"{server.base}/documents.json?_search={urllib.parse.quote('医保')}")
+    data = table_json(f"{server.base}/documents.json?_search={urllib.parse.quote('医保')}")
     assert data["filtered_table_rows_count"] == 2
     facets = data["facet_results"]
     assert {v["value"]: v["count"] for v in facets["sources"]["results"]} == {
@@ -257,11 +273,31 @@ def test_search_by_column_and_its_facets(server: Server) -> None:
     assert 'search matches "医保"' in data["human_description_en"]
 
 
+@pytest.mark.parametrize(
+    ("args", "counted_in_memory"),
+    [
+        ({"_search": "卫生", "_facet": "year", "_size": "0", "_sort": "id"}, True),
+        ({"_search_title": "卫生", "_facet_columns": "year", "_extra": "count"}, True),
+        ({"_search": "卫生", "region": "枫林区"}, False),
+        ({"_search": "卫生", "id__gte": "0"}, False),
+        ({"_search": "卫生", "_where": "year = 2023"}, False),
+        ({"_search": "卫生", "_next": "5"}, False),
+        ({"_search": "卫生", "_another_plugins_filter": "1"}, False),
+    ],
+)
+def test_facets_count_in_memory_only_over_the_search_alone(
+    args: dict, counted_in_memory: bool
+) -> None:
+    from archive.datasette_facets import only_searched
+
+    assert only_searched(args) is counted_in_memory
+
+
 @pytest.mark.parametrize("term", ["卫生", "醫保", "疾", "鼹鼠"])
 def test_facets_from_memory_are_the_sql_facets(server: Server, term: str) -> None:
     def facets(extra: str) -> dict:
         query = urllib.parse.urlencode({"_search": term}) + extra
-        data = get_json(f"{server.base}/documents.json?{query}&_size=0")
+        data = table_json(f"{server.base}/documents.json?{query}&_size=0")
         assert len(data["facet_results"]) == 7
         return {
             name: [(v["value"], v["count"]) for v in facet["results"]]
@@ -284,7 +320,7 @@ def test_facets_from_memory_are_the_sql_facets(server: Server, term: str) -> Non
     ],
 )
 def test_sql_over_http_cannot_change_the_archive(server: Server, sql: str) -> None:
-    before = get_json(f"{server.base}/documents.json?_size=0")["filtered_table_rows_count"]
+    before = table_json(f"{server.base}/documents.json?_size=0")["filtered_table_rows_count"]
     url = f"{server.base.rsplit('/', 1)[0]}/{server.db.stem}.json?sql={urllib.parse.quote(sql)}"
     try:
         data = get_json(url)
@@ -292,7 +328,8 @@ def test_sql_over_http_cannot_change_the_archive(server: Server, sql: str) -> No
     except urllib.error.HTTPError as refused:
         refused.close()
         assert refused.code in (400, 403)
-    assert get_json(f"{server.base}/documents.json?_size=0")["filtered_table_rows_count"] == before
+    after = table_json(f"{server.base}/documents.json?_size=0")["filtered_table_rows_count"]
+    assert after == before
 
 
 def canned_queries() -> list[str]:
@@ -319,7 +356,7 @@ def test_canned_query_answers(server: Server) -> None:
 
 
 def test_default_facets_and_sort(server: Server) -> None:
-    data = get_json(f"{server.base}/documents.json?_size=0")
+    data = table_json(f"{server.base}/documents.json?_size=0")
     assert set(data["facet_results"]) >= {"doc_type", "year", "region", "province", "period",
                                           "sources", "script"}  # fmt: skip
     sources = {v["value"]: v["count"] for v in data["facet_results"]["sources"]["results"]}
@@ -404,5 +441,10 @@ def test_search_in_a_browser(server: Server) -> None:
         assert len(rows) == 3
         assert "枫林区卫生健康局2023年工作总结" in driver.page_source
         assert driver.find_element(By.ID, "_search").get_attribute("value") == "衛生"
+        # the columns' Chinese labels (metadata.yml) as headings and facet names
+        heading = driver.find_element(By.CSS_SELECTOR, "th[data-column=title]")
+        assert heading.text.strip() == "标题"
+        facet = driver.find_element(By.CSS_SELECTOR, ".facet-info[data-column=year] strong")
+        assert facet.text.strip() == "年份"
     finally:
         driver.quit()
