@@ -99,8 +99,10 @@ class Archive(Runs, Captures, Validators, Refiling):
         self._depth = 1
         try:
             with self.conn:  # commits at the end, rolls back on an error
-                if not self.conn.in_transaction:
-                    self.conn.execute("BEGIN")  # a savepoint must not start it
+                if not self.conn.in_transaction:  # a savepoint must not start it
+                    # the write lock now, waiting for another writer (the busy timeout),
+                    # rather than failing at the first write when one committed meanwhile
+                    self.conn.execute("BEGIN IMMEDIATE")
                 yield
         finally:
             self._depth = 0

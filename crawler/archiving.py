@@ -11,6 +11,7 @@ and stores them in order, as the one writer.
 from __future__ import annotations
 
 import logging
+import sqlite3
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 
@@ -78,6 +79,22 @@ class Archiver:
         """Process and store one item (one transaction)."""
         self.store(prepare(item), run_id)
 
+    def store_or_record(
+        self, prepared: Prepared, run_id: int | None, stage: str = "archive"
+    ) -> None:
+        """`store`, and when storing fails on a bad value (a bug, not the archive), record
+        the page as a failure of `stage` instead: nothing is dropped unrecorded.
+        SQLite's own errors (full, read-only, locked) are raised: the archive is unusable."""
+        item = prepared.item
+        try:
+            with self.archive.atomic():
+                self.store(prepared, run_id)
+        except sqlite3.OperationalError:
+            raise
+        except Exception as exc:
+            logger.exception("archiving %s failed", item.url)
+            self.fail(item, stage, f"{type(exc).__name__}: {exc}", run_id)
+
     def store(self, prepared: Prepared, run_id: int | None) -> None:
         """Archive, skip or record the failure of one prepared item (one transaction)."""
         item = prepared.item
@@ -138,9 +155,7 @@ class Archiver:
             page.title or "?",
         )
 
-    def fail(
-        self, item: PageItem | FailureItem, stage: str, reason: str, run_id: int | None
-    ) -> None:
+    def fail(self, item: Item, stage: str, reason: str, run_id: int | None) -> None:
         """Record a page that could not be fetched or processed, with its bytes if any."""
         with self.archive.atomic():  # the failure and forgetting the validators, or neither
             self.archive.add_failure(
@@ -149,7 +164,7 @@ class Archiver:
                 url=item.url,
                 stage=stage,
                 reason=reason,
-                status=item.status,
+                status=getattr(item, "status", None),
                 body=item.body if isinstance(item, PageItem) else None,
                 content_type=item.content_type if isinstance(item, PageItem) else None,
             )

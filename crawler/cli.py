@@ -119,6 +119,12 @@ def demo(ctx: click.Context, db: Path, keep_serving: bool, site_delay: float) ->
     help="Ad-hoc crawls: how many links deep to follow from the start URLs [default: 8].",
 )
 @click.option("--delay", type=click.FloatRange(0), default=None, help="Seconds between requests.")
+@click.option(
+    "--concurrency",
+    type=click.IntRange(1, 64),
+    default=None,
+    help="Requests at once to each site [default: 2, or the profile's].",
+)
 @click.option("--no-progress", is_flag=True, help="No live progress line.")
 @click.option(
     "--private-network",
@@ -133,6 +139,7 @@ def crawl(
     db: Path,
     depth: int | None,
     delay: float | None,
+    concurrency: int | None,
     no_progress: bool,
     private_network: bool,
     run_id: int | None,
@@ -154,6 +161,8 @@ def crawl(
         overrides["ARCHIVE_RUN_ID"] = run_id
     if delay is not None:
         overrides["DOWNLOAD_DELAY"] = delay
+    if concurrency is not None:
+        overrides["CONCURRENT_REQUESTS_PER_DOMAIN"] = concurrency
     spiders: list[tuple[Any, dict[str, Any]]] = []
     if urls:
         overrides["DEPTH_LIMIT"] = depth or DEFAULT_DEPTH

@@ -22,7 +22,6 @@ from __future__ import annotations
 import hashlib
 import logging
 import multiprocessing
-import sqlite3
 import sys
 import time
 import uuid
@@ -41,7 +40,6 @@ from crawler.fleet import item_codec
 from crawler.fleet.connect import FleetError
 from crawler.fleet.keys import Keys
 from crawler.fleet.queue import fleet_idle, reap
-from crawler.items import PageItem
 
 logger = logging.getLogger(__name__)
 
@@ -230,24 +228,9 @@ class Ingester:
         if self.archived(item.url, run_id):
             self.counts["redelivered"] += 1
             return
-        try:
-            self.archiver.store(prepared, run_id)
-        except sqlite3.OperationalError:
-            raise  # the archive itself is unusable (locked, full): stop, the item stays queued
-        except Exception as exc:  # a bad value in a well-formed item: record it, go on
-            logger.exception("archiving %s failed", item.url)
-            with self.archive.atomic():
-                self.archive.add_failure(
-                    run_id=run_id,
-                    source=item.source,
-                    url=item.url,
-                    stage="ingest",
-                    reason=f"{type(exc).__name__}: {exc}",
-                    body=item.body if isinstance(item, PageItem) else None,
-                )
-                if isinstance(item, PageItem):  # fetched whole next time, to try again
-                    self.archive.forget_validators(item.url)
-            self.counts["failures"] += 1
+        # a bad value in a well-formed item is recorded as a failure; SQLite's own errors
+        # (locked, full) are raised: stop, the item stays queued
+        self.archiver.store_or_record(prepared, run_id, stage="ingest")
 
     def archived(self, url: str, run_id: int) -> bool:
         """Whether `url` already has an outcome in this run (the item was delivered before)."""

@@ -1,0 +1,129 @@
+"""Processes that prepare pages (decode → extract → clean → describe → judge, and a work
+document's text index) beside a crawl, so that the crawl's own process only fetches.
+
+A pool process that dies (killed, out of memory, a crash in a parser) takes the pages it
+held with it: each is tried once more in a new pool, and a page that kills its process
+twice is recorded as a failure of stage `process`, never lost.
+"""
+
+from __future__ import annotations
+
+import logging
+import multiprocessing
+import os
+import signal
+import sys
+import threading
+from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+from functools import partial
+
+from crawler.archiving import Item, Prepared, prepare
+
+logger = logging.getLogger(__name__)
+
+
+def default_workers() -> int:
+    """One pool process per core, at most 4."""
+    return max(1, min(4, os.cpu_count() or 1))
+
+
+def pool_context() -> multiprocessing.context.BaseContext:
+    """Forked from a clean server process that has the text layer loaded (Linux): cheap to
+    start, and safe from the crawl's threads; spawned elsewhere."""
+    if sys.platform != "linux":
+        return multiprocessing.get_context("spawn")
+    context = multiprocessing.get_context("forkserver")
+    context.set_forkserver_preload(["crawler.archiving"])
+    return context
+
+
+def die_with_parent() -> None:
+    """In a pool process: end when the process that started it ends, even by SIGKILL
+    (Linux), and leave Ctrl-C to the crawl (a terminal sends it to the whole group)."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    if sys.platform != "linux":
+        return
+    import ctypes
+
+    pr_set_pdeathsig = 1
+    ctypes.CDLL(None).prctl(pr_set_pdeathsig, signal.SIGTERM)
+
+
+class PagePool:
+    """`submit(item)` prepares an item in another process; the future gives its Prepared."""
+
+    def __init__(self, workers: int | None = None) -> None:
+        self.workers = workers or default_workers()
+        self._lock = threading.Lock()
+        self._pool = self._new_pool()
+        self._closed = False
+
+    def _new_pool(self) -> ProcessPoolExecutor:
+        return ProcessPoolExecutor(
+            self.workers, mp_context=pool_context(), initializer=die_with_parent
+        )
+
+    def submit(self, item: Item) -> Future[Prepared]:
+        """Prepare `item` in a pool process (with its text index)."""
+        done: Future[Prepared] = Future()
+        self._submit(item, done, tries=2)
+        return done
+
+    def _submit(self, item: Item, done: Future[Prepared], tries: int) -> None:
+        with self._lock:
+            pool = self._pool
+            try:
+                running = pool.submit(partial(prepare, index=True), item)
+            except (BrokenProcessPool, RuntimeError) as exc:  # broken, or shut down
+                if self._closed:
+                    done.set_exception(exc)
+                    return
+                running = None
+        if running is None:
+            self._replace(pool)
+            self._submit(item, done, tries)
+            return
+        running.add_done_callback(lambda f: self._settle(item, done, f, pool, tries))
+
+    def _settle(
+        self,
+        item: Item,
+        done: Future[Prepared],
+        running: Future[Prepared],
+        pool: ProcessPoolExecutor,
+        tries: int,
+    ) -> None:
+        if running.cancelled():
+            done.cancel()
+            return
+        exc = running.exception()
+        if exc is None:
+            done.set_result(running.result())
+        elif isinstance(exc, BrokenProcessPool) and not self._closed:
+            self._replace(pool)
+            if tries > 1:
+                self._submit(item, done, tries - 1)
+            else:
+                url = getattr(item, "url", "?")
+                logger.error("the process preparing %s died twice: recorded as a failure", url)
+                reason = "the cleaning process died on this page (twice)"
+                done.set_result(Prepared(item, error=("process", reason)))
+        else:
+            done.set_exception(exc)
+
+    def _replace(self, broken: ProcessPoolExecutor) -> None:
+        """A new pool in place of a broken one (once, however many pages it broke)."""
+        with self._lock:
+            if self._pool is broken and not self._closed:
+                logger.warning("a page-preparing process died; starting new ones")
+                self._pool = self._new_pool()
+        broken.shutdown(wait=False, cancel_futures=True)
+
+    def close(self, *, wait: bool = True) -> None:
+        """Stop the processes: after the pages submitted (`wait`), or at once."""
+        with self._lock:
+            self._closed = True
+            pool = self._pool
+        pool.shutdown(wait=wait, cancel_futures=not wait)
