@@ -34,7 +34,7 @@ def pool_context() -> multiprocessing.context.BaseContext:
     if sys.platform != "linux":
         return multiprocessing.get_context("spawn")
     context = multiprocessing.get_context("forkserver")
-    context.set_forkserver_preload(["crawler.archiving"])
+    context.set_forkserver_preload(["crawler.pool_server"])
     return context
 
 

@@ -20,14 +20,21 @@ def _converter(config: str) -> OpenCC:
     return OpenCC(config)
 
 
+# {config: {character: whether the conversion changes it}}, filled as characters are met
+# (a few thousand CJK characters in all)
+_CHANGES: dict[str, dict[str, bool]] = {"t2s": {}, "s2t": {}}
+
+
 def _changed(text: str, config: str) -> int:
     """How many characters of `text` the conversion `config` changes, one by one."""
-    chars = sorted(set(text))
-    converted = _converter(config).convert("\n".join(chars)).split("\n")
-    if len(converted) != len(chars):  # a mapping ate a separator: convert one at a time
-        converted = [_converter(config).convert(ch) for ch in chars]
-    changed = {ch for ch, new in zip(chars, converted, strict=True) if new != ch}
-    return sum(1 for ch in text if ch in changed)
+    known = _CHANGES[config]
+    chars = sorted(set(text) - known.keys())
+    if chars:
+        converted = _converter(config).convert("\n".join(chars)).split("\n")
+        if len(converted) != len(chars):  # a mapping ate a separator: one at a time
+            converted = [_converter(config).convert(ch) for ch in chars]
+        known.update((ch, new != ch) for ch, new in zip(chars, converted, strict=True))
+    return sum(1 for ch in text if known[ch])
 
 
 def detect_script(text: str) -> str:

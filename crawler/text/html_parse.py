@@ -60,7 +60,9 @@ def parse(html: str) -> Element:
     Work is bounded: a page nested deeper than _MAX_DEPTH is flattened, and only the first
     _MAX_ELEMENTS nodes of a huge page are kept.
     """
-    html = _BAD_CHARS.sub("", _XML_DECL.sub("", html, count=1))
+    html = _XML_DECL.sub("", html, count=1)
+    if _has_bad_chars(html):
+        html = _BAD_CHARS.sub("", html)
     if not html.strip():
         raise ExtractError("empty page")
     doc, too_deep = _parse_markup(html)
@@ -72,15 +74,26 @@ def parse(html: str) -> Element:
     return doc
 
 
+_C0 = bytes(c for c in range(32) if c not in (9, 10, 13))
+
+
+def _has_bad_chars(html: str) -> bool:
+    """Whether `html` holds a character of _BAD_CHARS (a quick scan of its UTF-8 bytes)."""
+    try:
+        data = html.encode("utf-8")
+    except UnicodeEncodeError:  # a lone surrogate
+        return True
+    return (
+        len(data.translate(None, _C0)) != len(data)
+        or b"\xef\xbf\xbe" in data  # U+FFFE
+        or b"\xef\xbf\xbf" in data  # U+FFFF
+    )
+
+
 def _deeper_than(doc: Element, limit: int) -> bool:
     """True when some element of doc is nested more than `limit` levels deep."""
-    depth: dict[Element | None, int] = {None: 0}
-    for el in elements(doc):
-        level = depth[el.getparent()] + 1
-        if level > limit:
-            return True
-        depth[el] = level
-    return False
+    # an element `limit` levels below the root, walked by libxml2 (the root is level 1)
+    return bool(doc.xpath(f"boolean({'/'.join(['*'] * limit)})"))
 
 
 def _bound(doc: Element) -> None:

@@ -61,10 +61,14 @@ def link_density(st: Stats) -> float:
 def gather(doc: Element) -> dict[Element, Stats]:
     """Counts for every element, children before parents."""
     stats: dict[Element, Stats] = {}
+    known = stats.get
     for el in reversed(list(elements(doc))):
         text = el.text
-        total = own = nsl(text)
-        punct = own_punct = _npunct(text) if total else 0
+        if text and not text.isspace():
+            total = own = nsl(text)
+            punct = own_punct = _npunct(text)
+        else:
+            total = own = punct = own_punct = 0
         link = links = own_link = 0
         for child in el:
             tail = child.tail
@@ -74,7 +78,7 @@ def gather(doc: Element) -> dict[Element, Stats]:
                 own += size
                 punct += marks
                 own_punct += marks
-            cs = stats.get(child)
+            cs = known(child)
             if cs is None:
                 continue
             total += cs.total
