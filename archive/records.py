@@ -39,7 +39,10 @@ UNWRITABLE = {
 
 
 def unwritable(exc: BaseException, path: str | Path) -> ArchiveUnwritable | None:
-    """The clear error for a SQLite error that stops every write to the archive at `path`."""
+    """The clear error for a SQLite error that stops every write to the archive at `path`
+    (an ArchiveUnwritable already made is that error)."""
+    if isinstance(exc, ArchiveUnwritable):
+        return exc
     code = getattr(exc, "sqlite_errorcode", None)
     if not isinstance(exc, sqlite3.Error) or code is None or code & 0xFF not in UNWRITABLE:
         return None

@@ -1,18 +1,18 @@
 """The archive pipeline: each raw page is prepared in a pool process and stored by the
-archive's writer thread, while the reactor goes on fetching.
+archive's writer process, while the reactor goes on fetching.
 
-`process_item` returns once the item is committed. Scrapy counts a
-page's bytes as in progress until then and stops downloading past
+`process_item` returns once the item is committed. Scrapy counts a page's bytes as in
+progress until then and stops downloading past
 `SCRAPER_SLOT_MAX_ACTIVE_SIZE`, so pages waiting to be cleaned or written are bounded.
 `ARCHIVE_WORKERS` sets the pool (default: a process per core, at most 4); 0 prepares pages
-in the writer thread instead (no processes).
+in the writer process instead.
 """
 
 from __future__ import annotations
 
 import logging
+import time
 from concurrent.futures import CancelledError, Future
-from functools import partial
 from typing import Any
 
 from scrapy import signals
@@ -22,8 +22,8 @@ from scrapy.utils.defer import maybe_deferred_to_future
 from twisted.internet import defer, reactor
 
 from archive.store import Archive
-from crawler.archive_writer import ArchiveWriter
-from crawler.archiving import Prepared, prepare
+from crawler.archive_writer import PROGRESS_EVERY, ArchiveWriter, finish_run
+from crawler.archiving import Prepared
 from crawler.crawl_stop import crawl_cut_short
 from crawler.items import FailureItem, PageItem, UnchangedItem
 from crawler.page_pool import PagePool
@@ -86,6 +86,7 @@ class ArchivePipeline:
         self.pool: PagePool | None = None
         self.run_id: int | None = run_id  # given: the scheduler opened the run and closes it
         self.unchanged = 0
+        self._progress_due = 0.0  # when the run's running counts are next written
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> ArchivePipeline:
@@ -114,9 +115,8 @@ class ArchivePipeline:
     def open_spider(self) -> None:
         shared = _acquire(self.db_path, self.workers)
         self.writer, self.pool = shared.writer, shared.pool
-        self.writer.progress.append(self._note_progress)
         if self.run_id is None:
-            self.run_id = self.writer.call(lambda a: a.start_run(self.source, self.command))
+            self.run_id = self.writer.call(Archive.start_run, self.source, self.command)
         if self.crawler.stats:
             self.crawler.stats.set_value("archive/run_id", self.run_id)
         logger.info("archiving into %s (run %s)", self.db_path, self.run_id)
@@ -133,22 +133,11 @@ class ArchivePipeline:
         if writer is None or self.run_id is None:
             return
         self.writer = self.pool = None
-        writer.progress.remove(self._note_progress)
         stats = self.crawler.stats
         status = STATUS.get(reason, str(reason))
         fetched = stats.get_value("response_received_count", 0) if stats else 0
-        run_id, unchanged = self.run_id, self.unchanged
-
-        def finish(archive: Archive) -> dict[str, int]:
-            counts = archive.finish_run(
-                run_id, status, pages_fetched=fetched, pages_unchanged=unchanged
-            )
-            archive.note_progress(run_id, fetched, unchanged)
-            counts.update(archive.incremental_counts(run_id))
-            return counts
-
         try:
-            counts = writer.call(finish)
+            counts = writer.call(finish_run, self.run_id, status, fetched, self.unchanged)
         finally:
             _release(self.db_path, wait=wait)
         for key, value in counts.items():
@@ -179,8 +168,8 @@ class ArchivePipeline:
 
         if isinstance(item, PageItem) and self.pool is not None:
             self.pool.submit(item).add_done_callback(to_writer)
-        elif isinstance(item, PageItem):  # no pool: prepared in the writer thread
-            writer.store(partial(prepare, item, index=True), run_id, done)
+        elif isinstance(item, PageItem):  # no pool: prepared in the writer
+            writer.store(item, run_id, done)
         else:
             writer.store(Prepared(item), run_id, done)
         return await maybe_deferred_to_future(stored)
@@ -199,15 +188,12 @@ class ArchivePipeline:
                 stats.inc_value(f"archive/{key}")
         if isinstance(item, UnchangedItem) and error is None:
             self.unchanged += 1
+        now = time.monotonic()
+        if self.writer is not None and self.run_id is not None and now >= self._progress_due:
+            self._progress_due = now + PROGRESS_EVERY
+            fetched = stats.get_value("response_received_count", 0) if stats else 0
+            self.writer.note_progress(self.run_id, fetched, self.unchanged)
         if error is None:
             stored.callback(item)
         else:
             stored.errback(error)
-
-    def _note_progress(self, archive: Archive) -> None:
-        """In the writer thread, every few seconds: the run's counts so far."""
-        if self.run_id is None:
-            return
-        stats = self.crawler.stats
-        fetched = stats.get_value("response_received_count", 0) if stats else 0
-        archive.note_progress(self.run_id, fetched, self.unchanged)

@@ -1,15 +1,20 @@
-"""The one thread that writes a crawl's archive, in batched transactions.
+"""The one process that writes a crawl's archive, in batched transactions.
 
 Prepared items queue up while a batch is being written; the writer takes all that are
 waiting (up to `BATCH`) into the next transaction, each item in a savepoint of its own, and
-reports each item's outcome only after the commit. Calls (`call`) run in the same thread,
-in order with the items, so the archive has one connection and one writer. The running
-counts of the crawl (`Archive.note_progress`) are written every `PROGRESS_EVERY` seconds
-rather than per item.
+reports each item's outcome only after the commit. Calls (`call`) run in the same process,
+in order with the items, so the archive has one connection and one writer. It is a process
+of its own so that its work never holds up the crawl's reactor (Python runs one thread at a
+time). The running counts of the crawls (`note_progress`) are written once per batch at
+most, the latest only.
+
+If the writer process dies, every item not yet reported fails with `ArchiveUnwritable`,
+which stops the crawl; what was committed before is complete.
 """
 
 from __future__ import annotations
 
+import itertools
 import logging
 import queue
 import threading
@@ -17,173 +22,292 @@ import time
 from collections.abc import Callable
 from concurrent.futures import Future
 from dataclasses import dataclass, field
+from multiprocessing.connection import Connection
 from typing import Any, TypeVar
 
-from archive.errors import ArchiveError
+from archive.errors import ArchiveError, ArchiveUnwritable
+from archive.records import unwritable
 from archive.store import Archive
-from crawler.archiving import Archiver, Prepared
+from crawler.archiving import Archiver, Item, Prepared, prepare
+from crawler.page_pool import die_with_parent, pool_context
 
 logger = logging.getLogger(__name__)
 
 BATCH = 64  # items at most in one transaction
-PROGRESS_EVERY = 2.0  # seconds between writes of the running counts
+PROGRESS_EVERY = 2.0  # seconds between writes of the running counts, at most
+GATHER = 0.005  # seconds a batch waits for the next item before it is written
 
 T = TypeVar("T")
-# called, in the writer thread, after the item's transaction: the error that stopped it
-# (None when stored) and the counters it moved (documents_new, duplicates, skipped, …)
+# called, in a thread of the crawl's process, once the item's transaction is over: the
+# error that stopped it (None when stored) and the counters it moved (documents_new, …)
 Done = Callable[[BaseException | None, list[str]], None]
+
+
+class ArchiveWriter:
+    """The crawl's handle on its writer process; `store` and `call` from any thread."""
+
+    def __init__(self, db_path: str, *, progress_every: float = PROGRESS_EVERY) -> None:
+        self.db_path = db_path
+        self.progress_every = progress_every
+        self._ids = itertools.count()
+        self._lock = threading.Lock()  # one message at a time on the pipe
+        self._waiting: dict[int, Done | Future] = {}
+        self._process: Any = None
+        self._reader: threading.Thread | None = None
+        # messages go through a thread of their own: the pipe blocks when the writer is
+        # busy, the crawl must not (what waits is bounded by Scrapy's scraper limit)
+        self._queue: queue.SimpleQueue[tuple | None] = queue.SimpleQueue()
+        self._feeder: threading.Thread | None = None
+        self._inbox: Connection | None = None  # what the writer sends back
+        self._outbox: Connection | None = None  # what it is sent
+
+    def start(self) -> ArchiveWriter:
+        """Start the writer process, which opens the archive; raise what opening raised."""
+        context = pool_context()
+        their_in, self._outbox = context.Pipe(duplex=False)
+        self._inbox, their_out = context.Pipe(duplex=False)
+        self._process = context.Process(
+            target=_serve,
+            args=(self.db_path, their_in, their_out, self.progress_every),
+            name="archive-writer",
+            daemon=True,
+        )
+        self._process.start()
+        their_in.close()
+        their_out.close()
+        try:
+            _, error = self._inbox.recv()
+        except EOFError:
+            error = ArchiveError(f"{self.db_path}: the archive writer did not start")
+        if error is not None:
+            self._process.join(5)
+            raise error
+        self._reader = threading.Thread(target=self._read, name="archive-writer-replies")
+        self._reader.daemon = True
+        self._reader.start()
+        self._feeder = threading.Thread(target=self._feed, name="archive-writer-feeder")
+        self._feeder.daemon = True
+        self._feeder.start()
+        return self
+
+    # the crawl's side ------------------------------------------------------------------
+    def store(self, prepared: Prepared | Item, run_id: int | None, done: Done) -> None:
+        """Store a prepared item (or an item, prepared in the writer) in a coming batch;
+        `done` is told when its batch is committed."""
+        self._send("store", done, prepared, run_id)
+
+    def call(self, fn: Callable[..., T], *args: Any) -> T:
+        """`fn(archive, *args)` in the writer, after what was queued before; its result.
+        `fn` is a function of a module (it is sent to the writer by name)."""
+        result: Future[T] = Future()
+        self._send("call", result, fn, args)
+        return result.result()
+
+    def note_progress(self, run_id: int, fetched: int, unchanged: int) -> None:
+        """A crawl's running counts, written with the next batch."""
+        self._send("progress", None, run_id, fetched, unchanged)
+
+    def close(self) -> None:
+        """Write what is queued and stop the writer process."""
+        if self._process is None:
+            return
+        if self._process.is_alive():
+            self._send("stop", None)
+            self._process.join()
+        self._queue.put(None)
+        for thread in (self._feeder, self._reader):
+            if thread is not None:
+                thread.join()
+        self._process = None
+
+    def _send(self, kind: str, waiting: Done | Future | None, *payload: Any) -> None:
+        with self._lock:
+            if self._outbox is None or self._process is None or not self._process.is_alive():
+                error = self._stopped()
+                if isinstance(waiting, Future):
+                    waiting.set_exception(error)
+                elif waiting is not None:
+                    waiting(error, [])
+                return
+            job = next(self._ids)
+            if waiting is not None:
+                self._waiting[job] = waiting
+        self._queue.put((kind, job, *payload))
+
+    def _feed(self) -> None:
+        """Messages to the writer, in order, until it stops taking them."""
+        while (message := self._queue.get()) is not None:
+            outbox = self._outbox
+            if outbox is None:
+                continue  # the writer is gone: the reader has told those waiting
+            try:
+                outbox.send(message)
+            except (OSError, EOFError):
+                continue
+
+    def _read(self) -> None:
+        """Replies from the writer, to the items and calls waiting for them."""
+        assert self._inbox is not None
+        while True:
+            try:
+                _, job, *reply = self._inbox.recv()
+            except (EOFError, OSError):
+                break
+            with self._lock:
+                waiting = self._waiting.pop(job, None)
+            if isinstance(waiting, Future):
+                ok, value = reply
+                waiting.set_result(value) if ok else waiting.set_exception(value)
+            elif waiting is not None:
+                waiting(*reply)
+        with self._lock:  # the writer is gone: nothing still waiting will be stored
+            left, self._waiting = self._waiting, {}
+            self._outbox = None
+        error = self._stopped()
+        for waiting in left.values():
+            if isinstance(waiting, Future):
+                waiting.set_exception(error)
+            else:
+                waiting(error, [])
+
+    def _stopped(self) -> ArchiveUnwritable:
+        code = self._process.exitcode if self._process is not None else None
+        how = f" (exit code {code})" if code not in (None, 0) else ""
+        return ArchiveUnwritable(
+            f"{self.db_path}: the archive writer process has stopped{how}; what was archived"
+            " before is complete, run again"
+        )
+
+
+def finish_run(
+    archive: Archive, run_id: int, status: str, fetched: int, unchanged: int
+) -> dict[str, int]:
+    """Close a crawl's run with its counts; the counts, as `crawl_runs` holds them."""
+    counts = archive.finish_run(run_id, status, pages_fetched=fetched, pages_unchanged=unchanged)
+    archive.note_progress(run_id, fetched, unchanged)
+    counts.update(archive.incremental_counts(run_id))
+    return counts
+
+
+# the writer's side --------------------------------------------------------------------
 
 
 @dataclass
 class _Store:
-    prepared: Prepared | Callable[[], Prepared]  # or the work that prepares it, done here
+    job: int
+    prepared: Prepared | Item
     run_id: int | None
-    done: Done
     counted: list[str] = field(default_factory=list)
 
 
-@dataclass
-class _Call:
-    fn: Callable[[Archive], Any]
-    result: Future
+def _serve(db_path: str, inbox: Connection, outbox: Connection, progress_every: float) -> None:
+    """The writer process: open the archive, then store and call until told to stop."""
+    die_with_parent()
+    try:
+        archive = Archive(db_path)
+    except BaseException as exc:
+        outbox.send(("opened", _sendable(exc, db_path)))
+        return
+    outbox.send(("opened", None))
+    writer = _Writer(archive, outbox, db_path)
+    try:
+        writer.serve(inbox, progress_every)
+    finally:
+        archive.close()
 
 
-_STOP = object()
-
-
-class ArchiveWriter:
-    """Owns the archive connection of a crawl; `store` and `call` from any thread."""
-
-    def __init__(self, db_path: str, *, progress_every: float = PROGRESS_EVERY) -> None:
+class _Writer:
+    def __init__(self, archive: Archive, outbox: Connection, db_path: str) -> None:
+        self.archive = archive
+        self.outbox = outbox
         self.db_path = db_path
-        # called with the archive every `progress_every` seconds and at the end: the
-        # running counts of the crawls writing here
-        self.progress: list[Callable[[Archive], None]] = []
-        self.progress_every = progress_every
-        self._queue: queue.SimpleQueue[Any] = queue.SimpleQueue()
-        self._thread = threading.Thread(target=self._run, name="archive-writer", daemon=True)
-        self._opened: Future[None] = Future()
-        self._current: _Store | None = None
-        self.archive: Archive | None = None
+        self.current: _Store | None = None
+        self.archiver = Archiver(archive, self._count)
+        self.progress: dict[int, tuple[int, int]] = {}  # run id: (fetched, unchanged)
 
-    def start(self) -> ArchiveWriter:
-        """Open the archive in the writer thread; raise what opening it raised."""
-        self._thread.start()
-        self._opened.result()
-        return self
-
-    def store(
-        self, prepared: Prepared | Callable[[], Prepared], run_id: int | None, done: Done
-    ) -> None:
-        """Store a prepared item (or prepare it here first) in a coming batch; `done` is
-        told when it is committed."""
-        self._queue.put(_Store(prepared, run_id, done))
-
-    def call(self, fn: Callable[[Archive], T]) -> T:
-        """Run `fn(archive)` in the writer thread after what was queued before; its result."""
-        if not self._thread.is_alive():
-            raise ArchiveError(f"{self.db_path}: the archive writer has stopped")
-        result: Future[T] = Future()
-        self._queue.put(_Call(fn, result))
-        return result.result()
-
-    def close(self) -> None:
-        """Write what is queued, the counts last, and close the archive."""
-        if self._thread.is_alive():
-            self._queue.put(_STOP)
-            self._thread.join()
-
-    # the thread -----------------------------------------------------------------------
-    def _run(self) -> None:
-        try:
-            self.archive = Archive(self.db_path)
-        except BaseException as exc:
-            self._opened.set_exception(exc)
-            return
-        self._opened.set_result(None)
-        archiver = Archiver(self.archive, self._count)
+    def serve(self, inbox: Connection, progress_every: float) -> None:
         last_progress = time.monotonic()
-        try:
-            while True:
-                try:
-                    first = self._queue.get(timeout=self.progress_every)
-                except queue.Empty:
-                    first = None
-                jobs = [] if first is None else [first]
-                while jobs and len(jobs) < BATCH and jobs[-1] is not _STOP:
-                    try:
-                        jobs.append(self._queue.get_nowait())
-                    except queue.Empty:
-                        break
-                stop = bool(jobs) and jobs[-1] is _STOP
-                self._write(archiver, [j for j in jobs if j is not _STOP])
-                now = time.monotonic()
-                if stop or now - last_progress >= self.progress_every:
-                    last_progress = now
-                    self._note_progress()
-                if stop:
-                    return
-        finally:
-            self.archive.close()
-            self._refuse_the_rest()
-
-    def _refuse_the_rest(self) -> None:
-        """After the thread ends: whatever is still queued is told it was not stored."""
-        stopped = ArchiveError(f"{self.db_path}: the archive writer has stopped")
         while True:
-            try:
-                job = self._queue.get_nowait()
-            except queue.Empty:
+            messages = [inbox.recv()] if inbox.poll(progress_every) else []
+            # what has come, and what keeps coming for a moment (large items cross the
+            # pipe a few at a time)
+            while messages and len(messages) < BATCH and messages[-1][0] != "stop":
+                if not inbox.poll(GATHER):
+                    break
+                messages.append(inbox.recv())
+            stop = bool(messages) and messages[-1][0] == "stop"
+            self.handle([m for m in messages if m[0] != "stop"])
+            now = time.monotonic()
+            if self.progress and (stop or now - last_progress >= progress_every):
+                last_progress = now
+                self.write_progress()
+            if stop:
                 return
-            if isinstance(job, _Call):
-                job.result.set_exception(stopped)
-            elif isinstance(job, _Store):
-                job.done(stopped, [])
 
-    def _write(self, archiver: Archiver, jobs: list[_Store | _Call]) -> None:
-        """Runs of items in one transaction each; calls on their own, in queue order."""
+    def handle(self, messages: list[tuple]) -> None:
+        """Runs of items in one transaction each; calls on their own, in order."""
         run: list[_Store] = []
-        for job in jobs:
-            if isinstance(job, _Store):
-                run.append(job)
-                continue
-            self._commit(archiver, run)
-            run = []
-            try:
-                job.result.set_result(job.fn(self.archive))
-            except BaseException as exc:
-                job.result.set_exception(exc)
-        self._commit(archiver, run)
+        for kind, job, *payload in messages:
+            if kind == "store":
+                run.append(_Store(job, *payload))
+            elif kind == "progress":
+                run_id, fetched, unchanged = payload
+                self.progress[run_id] = (fetched, unchanged)
+            elif kind == "call":
+                self.commit(run)
+                run = []
+                fn, args = payload
+                try:
+                    reply = (True, fn(self.archive, *args))
+                except BaseException as exc:
+                    reply = (False, _sendable(exc, self.db_path))
+                self.outbox.send(("called", job, *reply))
+        self.commit(run)
 
-    def _commit(self, archiver: Archiver, jobs: list[_Store]) -> None:
+    def commit(self, jobs: list[_Store]) -> None:
         if not jobs:
             return
-        assert self.archive is not None
         try:
             with self.archive.batch():
                 for job in jobs:
-                    self._current = job
+                    self.current = job
                     prepared = job.prepared
-                    if not isinstance(prepared, Prepared):
-                        prepared = prepared()
-                    archiver.store_or_record(prepared, job.run_id)
-                self._current = None
+                    if not isinstance(prepared, Prepared):  # prepared here (no pool)
+                        prepared = prepare(prepared, index=True)
+                    self.archiver.store_or_record(prepared, job.run_id)
+                self.current = None
         except Exception as exc:  # the archive refused the batch: none of it is stored
-            self._current = None
+            self.current = None
+            error = _sendable(exc, self.db_path)
             for job in jobs:
-                job.done(exc, [])
+                self.outbox.send(("stored", job.job, error, []))
             return
         for job in jobs:
-            job.done(None, job.counted)
+            self.outbox.send(("stored", job.job, None, job.counted))
+
+    def write_progress(self) -> None:
+        progress, self.progress = self.progress, {}
+        for run_id, (fetched, unchanged) in progress.items():
+            try:
+                self.archive.note_progress(run_id, fetched, unchanged)
+            except Exception as exc:  # counts are a courtesy: the next batch brings them
+                logger.warning("could not write the running counts of run %s: %s", run_id, exc)
 
     def _count(self, key: str) -> None:
-        if self._current is not None:
-            self._current.counted.append(key)
+        if self.current is not None:
+            self.current.counted.append(key)
 
-    def _note_progress(self) -> None:
-        assert self.archive is not None
-        for note in list(self.progress):
-            try:
-                note(self.archive)
-            except Exception as exc:  # counts are a courtesy: the next write brings them
-                logger.warning("could not write a crawl's running counts: %s", exc)
+
+def _sendable(exc: BaseException, db_path: str) -> BaseException:
+    """An error that crosses to the crawl's process as it is meant: SQLite's refusals of
+    any write become ArchiveUnwritable here (its error code does not travel)."""
+    found = unwritable(exc, db_path)
+    if found is not None:
+        return found
+    try:
+        import pickle
+
+        pickle.loads(pickle.dumps(exc))
+        return exc
+    except Exception:
+        return ArchiveError(f"{type(exc).__name__}: {exc}")
