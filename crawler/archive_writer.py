@@ -29,7 +29,7 @@ from archive.errors import ArchiveError, ArchiveUnwritable
 from archive.records import unwritable
 from archive.store import Archive
 from crawler.archiving import Archiver, Item, Prepared, prepare
-from crawler.page_pool import die_with_parent, pool_context
+from crawler.page_pool import Records, capture_logs, die_with_parent, logged, pool_context, relog
 
 logger = logging.getLogger(__name__)
 
@@ -155,6 +155,8 @@ class ArchiveWriter:
                 break
             with self._lock:
                 waiting = self._waiting.pop(job, None)
+            *reply, records = reply
+            relog(records)
             if isinstance(waiting, Future):
                 ok, value = reply
                 waiting.set_result(value) if ok else waiting.set_exception(value)
@@ -198,11 +200,13 @@ class _Store:
     prepared: Prepared | Item
     run_id: int | None
     counted: list[str] = field(default_factory=list)
+    records: Records = field(default_factory=list)
 
 
 def _serve(db_path: str, inbox: Connection, outbox: Connection, progress_every: float) -> None:
     """The writer process: open the archive, then store and call until told to stop."""
     die_with_parent()
+    capture_logs()
     try:
         archive = Archive(db_path)
     except BaseException as exc:
@@ -253,15 +257,16 @@ class _Writer:
             elif kind == "progress":
                 run_id, fetched, unchanged = payload
                 self.progress[run_id] = (fetched, unchanged)
-            elif kind == "call":
+            elif kind == "call":  # after what came before it: items, then counts
                 self.commit(run)
                 run = []
+                self.write_progress()
                 fn, args = payload
                 try:
                     reply = (True, fn(self.archive, *args))
                 except BaseException as exc:
                     reply = (False, _sendable(exc, self.db_path))
-                self.outbox.send(("called", job, *reply))
+                self.outbox.send(("called", job, *reply, logged()))
         self.commit(run)
 
     def commit(self, jobs: list[_Store]) -> None:
@@ -275,15 +280,18 @@ class _Writer:
                     if not isinstance(prepared, Prepared):  # prepared here (no pool)
                         prepared = prepare(prepared, index=True)
                     self.archiver.store_or_record(prepared, job.run_id)
+                    job.records = logged()
                 self.current = None
         except Exception as exc:  # the archive refused the batch: none of it is stored
             self.current = None
             error = _sendable(exc, self.db_path)
+            records = logged()
             for job in jobs:
-                self.outbox.send(("stored", job.job, error, []))
+                self.outbox.send(("stored", job.job, error, [], records))
+                records = []
             return
         for job in jobs:
-            self.outbox.send(("stored", job.job, None, job.counted))
+            self.outbox.send(("stored", job.job, None, job.counted, job.records))
 
     def write_progress(self) -> None:
         progress, self.progress = self.progress, {}

@@ -16,7 +16,6 @@ import sys
 import threading
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
-from functools import partial
 
 from crawler.archiving import Item, Prepared, prepare
 
@@ -36,6 +35,56 @@ def pool_context() -> multiprocessing.context.BaseContext:
     context = multiprocessing.get_context("forkserver")
     context.set_forkserver_preload(["crawler.pool_server"])
     return context
+
+
+# what a pool or writer process logs while working, logged again in the crawl's process
+Records = list[tuple[int, str, str]]  # (level, logger name, message with its traceback)
+
+
+class _Capture(logging.Handler):
+    """Keeps the records of the work at hand (INFO and above), to be sent back."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.INFO)
+        self.records: Records = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.records.append((record.levelno, record.name, self.format(record)))
+
+    def take(self) -> Records:
+        records, self.records = self.records, []
+        return records
+
+
+_CAPTURE = _Capture()
+
+
+def capture_logs() -> _Capture:
+    """In a pool or writer process: keep what it logs (see `relog`)."""
+    root = logging.getLogger()
+    if _CAPTURE not in root.handlers:
+        root.addHandler(_CAPTURE)
+        root.setLevel(logging.INFO)
+    return _CAPTURE
+
+
+def logged() -> Records:
+    """What this process logged since last asked (`capture_logs` first)."""
+    return _CAPTURE.take()
+
+
+def relog(records: Records) -> None:
+    """In the crawl's process: log what a pool or writer process logged, as it did."""
+    for level, name, message in records:
+        logging.getLogger(name).log(level, message)
+
+
+def _prepare_logged(item: Item) -> tuple[Prepared, Records]:
+    """`prepare` in a pool process, with what it logged."""
+    capture_logs()
+    logged()
+    prepared = prepare(item, index=True)
+    return prepared, logged()
 
 
 def die_with_parent() -> None:
@@ -75,7 +124,7 @@ class PagePool:
         with self._lock:
             pool = self._pool
             try:
-                running = pool.submit(partial(prepare, index=True), item)
+                running = pool.submit(_prepare_logged, item)
             except (BrokenProcessPool, RuntimeError) as exc:  # broken, or shut down
                 if self._closed:
                     done.set_exception(exc)
@@ -100,7 +149,9 @@ class PagePool:
             return
         exc = running.exception()
         if exc is None:
-            done.set_result(running.result())
+            prepared, records = running.result()
+            relog(records)
+            done.set_result(prepared)
         elif isinstance(exc, BrokenProcessPool) and not self._closed:
             self._replace(pool)
             if tries > 1:

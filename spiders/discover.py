@@ -30,6 +30,10 @@ class DiscoverSpider(ArchiveSpider):
             raise ValueError("discover needs at least one URL: -a urls=http://…")
         self.sites = SiteNames(self.start_urls)
         self.allowed_domains = sorted({urlsplit(u).hostname or "" for u in self.start_urls})
+        # each URL asked for by GET, at the least depth asked: a site's pages link the same
+        # pages again and again, and a request Scrapy would drop as seen costs more to make
+        # than to skip here
+        self.asked: dict[str, int] = {}
 
     def source_of(self, url: str) -> str:
         return urlsplit(url).netloc.lower()
@@ -67,10 +71,15 @@ class DiscoverSpider(ArchiveSpider):
         if render := self.render_request(response, page, found, self.render_mode):
             yield render
         date: list[str | None] = []  # the page's date, for the attachments it links
+        depth = response.meta.get("depth", 0) + 1
         for item in found:
             if self.sites.canonical(item.url) is None:  # another site: counted, not followed
                 self.count("discover/offsite")
                 continue
+            if not item.form:  # asked before at this depth or less: Scrapy would drop it
+                if self.asked.get(item.url, depth + 1) <= depth:
+                    continue
+                self.asked[item.url] = depth
             hint = None
             if page is not None and ATTACHMENT_RE.search(item.url):
                 date = date or [page_date(page)]

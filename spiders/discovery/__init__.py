@@ -11,6 +11,7 @@ find their links here.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
@@ -53,6 +54,7 @@ class Discovered:
     errors: list[DiscoveryError] = field(default_factory=list)
 
 
+@functools.lru_cache(maxsize=65536)  # a site's pages repeat the same links
 def canonical_url(url: str) -> str:
     """`url` without its fragment and tracking parameters (`utm_source`, `spm`, …)."""
     parts = urlsplit(url.strip())
@@ -64,6 +66,7 @@ def canonical_url(url: str) -> str:
     return urlunsplit(parts._replace(query=urlencode(query), fragment=""))
 
 
+@functools.lru_cache(maxsize=65536)
 def _wanted(url: str) -> bool:
     parts = urlsplit(url)
     if parts.scheme not in ("http", "https") or not parts.hostname:

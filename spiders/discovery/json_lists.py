@@ -9,6 +9,7 @@ list are asked for by the page parameter up to the total.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterator
 from typing import Any
@@ -130,17 +131,28 @@ def _form_near(script: str, at: int, values: dict[str, str]) -> tuple[tuple[str,
 
 def script_apis(page: Page) -> Iterator[Found]:
     """The list APIs an HTML page's scripts call (GET, or POST with the form they send)."""
-    values = page.values
+    values = tuple(sorted(page.values.items()))
     seen: set[tuple[str, tuple[tuple[str, str], ...]]] = set()
     for script in page.scripts:
-        for text, at in script_strings(script, values):
-            url = text.strip()
-            if not _API.match(url) or _NOT_API.search(url) or "dataproxy.jsp" in url:
-                continue
-            form = _form_near(script, at, values)
+        for url, form in _apis_of(script, values):
             if (url, form) not in seen:
                 seen.add((url, form))
                 yield Found(page.absolute(url), "script-api", list=True, form=form)
+
+
+@functools.lru_cache(maxsize=1024)  # a site's pages repeat the same scripts
+def _apis_of(
+    script: str, values: tuple[tuple[str, str], ...]
+) -> tuple[tuple[str, tuple[tuple[str, str], ...]], ...]:
+    """(URL, POST form) of each list API one script calls, with the page's values."""
+    named = dict(values)
+    found = []
+    for text, at in script_strings(script, named):
+        url = text.strip()
+        if not _API.match(url) or _NOT_API.search(url) or "dataproxy.jsp" in url:
+            continue
+        found.append((url, _form_near(script, at, named)))
+    return tuple(found)
 
 
 def links(page: Page) -> Iterator[Found]:

@@ -8,6 +8,7 @@ start URL's own scheme and host, and tells the URLs of other sites apart.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable
 from urllib.parse import urlsplit, urlunsplit
 
@@ -15,6 +16,7 @@ LOOPBACK = {"localhost", "127.0.0.1", "::1", "[::1]"}
 DEFAULT_PORTS = {"http": 80, "https": 443}
 
 
+@functools.lru_cache(maxsize=65536)  # asked of every link of every page
 def site_key(url: str) -> tuple[str, int | None]:
     """The host (lower case, without `www.`, loopback names as one) and the port unless it
     is its scheme's default."""
