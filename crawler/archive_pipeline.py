@@ -4,7 +4,7 @@ archive's writer process, while the reactor goes on fetching.
 `process_item` returns once the item is committed. Scrapy counts a page's bytes as in
 progress until then and stops downloading past
 `SCRAPER_SLOT_MAX_ACTIVE_SIZE`, so pages waiting to be cleaned or written are bounded.
-`ARCHIVE_WORKERS` sets the pool (default: a process per core, at most 4); 0 prepares pages
+`ARCHIVE_WORKERS` sets the pool (default: a process per core but one, 1 to 4); 0 prepares pages
 in the writer process instead.
 """
 

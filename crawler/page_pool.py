@@ -23,8 +23,9 @@ logger = logging.getLogger(__name__)
 
 
 def default_workers() -> int:
-    """One pool process per core, at most 4."""
-    return max(1, min(4, os.cpu_count() or 1))
+    """A pool process per core but one (the crawl's own process has a core's work), at
+    least 1, at most 4."""
+    return max(1, min(4, (os.cpu_count() or 1) - 1))
 
 
 def pool_context() -> multiprocessing.context.BaseContext:

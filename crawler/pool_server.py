@@ -13,4 +13,10 @@ if sys.platform == "linux":
 
     ctypes.CDLL(None).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
 
+import gc
+
 import crawler.archiving  # noqa: F401  (the text layer, loaded before any fork)
+
+# what is loaded stays out of the garbage collector's passes, which would write to (and so
+# copy) every page of it in each process forked from here
+gc.freeze()

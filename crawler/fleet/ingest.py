@@ -40,6 +40,7 @@ from crawler.fleet import item_codec
 from crawler.fleet.connect import FleetError
 from crawler.fleet.keys import Keys
 from crawler.fleet.queue import fleet_idle, reap
+from crawler.page_pool import die_with_parent
 
 logger = logging.getLogger(__name__)
 
@@ -279,7 +280,7 @@ class Ingester:
             return
         context = multiprocessing.get_context("fork" if sys.platform == "linux" else "spawn")
         with ProcessPoolExecutor(
-            self.jobs, mp_context=context, initializer=_die_with_parent
+            self.jobs, mp_context=context, initializer=die_with_parent
         ) as pool:
             yield pool
 
@@ -330,21 +331,6 @@ class Ingester:
             f"{c['duplicates']} · skipped {c['skipped']} · failures {c['failures']} · "
             f"waiting {queued}"
         )
-
-
-def _die_with_parent() -> None:
-    """In a pool process: end when the ingester ends, even by SIGKILL (Linux); leave Ctrl-C
-    to the ingester (the pool is forked with its handlers)."""
-    import signal
-
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-    signal.signal(signal.SIGTERM, signal.SIG_DFL)
-    if sys.platform != "linux":
-        return
-    import ctypes
-
-    pr_set_pdeathsig = 1
-    ctypes.CDLL(None).prctl(pr_set_pdeathsig, signal.SIGTERM)
 
 
 def stderr_progress(line: str) -> None:
