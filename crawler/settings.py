@@ -56,6 +56,9 @@ DEPTH_LIMIT = 0
 # the archive: every page item goes through the archive pipeline
 ARCHIVE_DB = os.environ.get("CRAWLER_DB", "data/archive.db")
 ITEM_PIPELINES = {"crawler.archive_pipeline.ArchivePipeline": 300}
+# processes that clean pages beside the crawl (crawler/archive_pipeline.py): None is one per
+# core but one, 1 to 4; 0 cleans them in the archive's writer process
+ARCHIVE_WORKERS = int(os.environ["CRAWLER_WORKERS"]) if os.environ.get("CRAWLER_WORKERS") else None
 
 COOKIES_ENABLED = False
 # no server in a crawl that takes commands: Scrapy's telnet console and its remote-control

@@ -54,12 +54,14 @@ def crawl_env(profiles: Path) -> dict[str, str]:
     return {**os.environ, "CRAWLER_PROFILES": str(profiles)}
 
 
-def crawl(db: Path, profiles: Path, **kwargs: Any) -> subprocess.CompletedProcess[str]:
+def crawl(
+    db: Path, profiles: Path, env: dict[str, str] | None = None, **kwargs: Any
+) -> subprocess.CompletedProcess[str]:
     """Run one whole crawl; the completed process (exit code, stdout, stderr)."""
     return subprocess.run(
         crawl_command(db),
         cwd=db.parent,
-        env=crawl_env(profiles),
+        env={**crawl_env(profiles), **(env or {})},
         capture_output=True,
         text=True,
         timeout=300,

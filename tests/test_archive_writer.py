@@ -252,3 +252,27 @@ def _alive(pid: int) -> bool:
     except (FileNotFoundError, ProcessLookupError):
         return False
     return state != "Z"
+
+
+def test_a_crawl_through_the_pool_archives_what_one_page_at_a_time_does(
+    tmp_path: Path,
+) -> None:
+    """Pages cleaned in parallel arrive in any order: the archive is the same as when the
+    writer cleans them one at a time (`CRAWLER_WORKERS=0`), as `tests/reliability.py`
+    compares archives."""
+    from reliability import content, crawl, differences, problems, write_profiles
+
+    from crawler.sample_site.server import SampleSites
+
+    with SampleSites() as sites:
+        profiles = write_profiles(tmp_path / "profiles", sites)
+        archives = {}
+        for workers in ("0", "2"):
+            db = tmp_path / f"workers-{workers}" / "archive.db"
+            db.parent.mkdir()
+            done = crawl(db, profiles, env={"CRAWLER_WORKERS": workers})
+            assert done.returncode == 0, done.stderr[-3000:]
+            assert problems(db) == []
+            archives[workers] = content(db)
+    assert archives["0"]["documents"], "the crawl archived nothing"
+    assert differences(archives["2"], archives["0"]) == {}
