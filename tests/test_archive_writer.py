@@ -188,6 +188,7 @@ def read_only(archive: Archive) -> None:
     archive.conn.execute("PRAGMA query_only = 1")
 
 
+@pytest.mark.slow  # kills processes under load
 def test_a_killed_pool_process_loses_no_page() -> None:
     big = REPORT.format(n=2024).replace("</body>", "<p>附表</p>" * 20000 + "</body>").encode()
     pool = PagePool(2)
@@ -254,6 +255,7 @@ def _alive(pid: int) -> bool:
     return state != "Z"
 
 
+@pytest.mark.slow  # two whole crawls
 def test_a_crawl_through_the_pool_archives_what_one_page_at_a_time_does(
     tmp_path: Path,
 ) -> None:

@@ -26,6 +26,7 @@ DEFAULT_PROXY = "/module/web/jpage/dataproxy.jsp"
 MAX_RECORDS = 20_000  # records asked of one column at most
 
 _PROXY = re.compile(r"""['"]?([^'"\s]*?/dataproxy\.jsp)""", re.IGNORECASE)
+_DATASTORE = re.compile(r"<(?:record|datastore)", re.IGNORECASE | re.ASCII)
 _RECORD = re.compile(r"<record[^>]*>\s*<!\[CDATA\[(.*?)\]\]>\s*</record>", re.DOTALL | re.I)
 _TOTAL = re.compile(r"<totalrecord>\s*(\d+)\s*</totalrecord>", re.IGNORECASE)
 
@@ -67,7 +68,7 @@ def proxy(page: Page) -> Iterator[Found]:
 def records(page: Page) -> Iterator[Found]:
     """The links of a datastore's records (a data proxy's answer, or a `text/xml` script),
     and the next range of records when this answer was a full one."""
-    if "<record" not in page.text.lower() and "<datastore" not in page.text.lower():
+    if not _DATASTORE.search(page.text):
         return
     count = 0
     for fragment in _RECORD.findall(page.text):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 from dataclasses import dataclass, field
@@ -73,7 +74,22 @@ class Page:
         return self.url
 
     def absolute(self, href: str) -> str:
-        return urljoin(self.base, href.strip())
+        href = href.strip()
+        return _join(self._base_for(href), href)
+
+    def _base_for(self, href: str) -> str:
+        """A base that joins `href` as this page's base does, shared by more pages (so
+        that the join is remembered across them): for a root-relative link, the site;
+        for an absolute http(s) link, the scheme alone."""
+        scheme, _, rest = self.base.partition("://")
+        if not rest or "/" in scheme:
+            return self.base
+        if href.startswith("/") and not href.startswith("//"):
+            return f"{scheme}://{rest.split('/', 1)[0]}/"
+        for prefix in ("http://", "https://"):
+            if href.startswith(prefix) and href[len(prefix) : len(prefix) + 1] not in "/?#":
+                return f"{scheme}://base.invalid/"
+        return self.base
 
     @cached_property
     def scripts(self) -> list[str]:
@@ -96,15 +112,30 @@ class Page:
             raise DiscoveryError("json", f"not JSON: {exc}") from None
 
 
+@functools.lru_cache(maxsize=65536)  # a site's pages repeat the same links
+def _join(base: str, href: str) -> str:
+    return urljoin(base, href)
+
+
+_ASSIGNMENT = re.compile(
+    r"""(?:^|[;{},(]|\b(?:var|let|const)\b)\s*([A-Za-z_$][\w$]*)\s*=\s*"""
+    r"""(?:(-?\d+)|'([^']*)'|"([^"]*)")""",
+    re.MULTILINE,
+)
+
+
 def script_values(scripts: list[str]) -> dict[str, str]:
     """`var name = 5;`, `name = "x"` assignments in a page's scripts (first one wins)."""
     found: dict[str, str] = {}
     for script in scripts:
-        for name, number, single, double in re.findall(
-            r"""(?:^|[;{},(]|\b(?:var|let|const)\b)\s*([A-Za-z_$][\w$]*)\s*=\s*"""
-            r"""(?:(-?\d+)|'([^']*)'|"([^"]*)")""",
-            script,
-            re.MULTILINE,
-        ):
-            found.setdefault(name, number or single or double)
+        for name, value in _assignments(script):
+            found.setdefault(name, value)
     return found
+
+
+@functools.lru_cache(maxsize=1024)  # a site's pages repeat the same scripts
+def _assignments(script: str) -> tuple[tuple[str, str], ...]:
+    return tuple(
+        (name, number or single or double)
+        for name, number, single, double in _ASSIGNMENT.findall(script)
+    )
