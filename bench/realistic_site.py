@@ -28,7 +28,7 @@ import time
 from collections import Counter
 from dataclasses import dataclass
 from html import escape
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -39,6 +39,7 @@ for _path in (ROOT, ROOT / "tests"):  # the project, and the sites its tests ser
     if str(_path) not in sys.path:
         sys.path.insert(0, str(_path))
 from sites.generated import DISTRICTS, TOPICS, VERBS  # noqa: E402
+from sites.serving import QuietServer, answer, start_server, stop_server  # noqa: E402
 
 CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus"
 MAGIC = CORPUS / "magic-html" / "benchmark" / "data" / "article"
@@ -626,13 +627,6 @@ def render(articles: list[Article], templates: list[Template], list_tpl: Templat
 # --- the server ----------------------------------------------------------------------------
 
 
-class _Server(ThreadingHTTPServer):
-    daemon_threads = True
-
-    def handle_error(self, request, client_address) -> None:  # type: ignore[override]
-        pass  # a crawler stopped mid-response
-
-
 class RealisticSite:
     """Serves the site on 127.0.0.1; `log` holds (time.monotonic(), path, status)."""
 
@@ -644,7 +638,7 @@ class RealisticSite:
         self.pages = render(self.articles, templates, list_tpl)
         self.log: list[tuple[float, str, int]] = []
         self._lock = threading.Lock()
-        self._server: ThreadingHTTPServer | None = None
+        self._server: QuietServer | None = None
         self.url = ""
 
     @property
@@ -671,26 +665,14 @@ class RealisticSite:
                 with site._lock:
                     site.log.append((time.monotonic(), path, status))
                 body, ctype = page if page is not None else (b"not found", "text/plain")
-                self.send_response(status)
-                self.send_header("Content-Type", ctype)
-                self.send_header("Content-Length", str(len(body)))
-                self.end_headers()
-                self.wfile.write(body)
+                answer(self, status, ctype, body)
 
-        server = _Server((self.host, 0), Handler)
-        server.request_queue_size = 64
-        self._server = server
-        self.url = f"http://{self.host}:{server.server_address[1]}"
-        threading.Thread(
-            target=server.serve_forever, kwargs={"poll_interval": 0.1}, daemon=True
-        ).start()
+        self._server, self.url = start_server(self.host, Handler)
         return self
 
     def stop(self) -> None:
-        if self._server is not None:
-            self._server.shutdown()
-            self._server.server_close()
-            self._server = None
+        stop_server(self._server)
+        self._server = None
 
     def hits(self, since: int = 0) -> int:
         """Requests answered (any status) from log entry `since`."""

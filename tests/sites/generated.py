@@ -21,9 +21,10 @@ import threading
 import time
 from dataclasses import dataclass
 from html import escape
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 
 from crawler.interrupt import serve_until_interrupted
+from sites.serving import QuietServer, answer, start_server, stop_server
 
 PER_PAGE = 20
 DISTRICTS = (
@@ -153,13 +154,6 @@ def render(articles: list[Article]) -> dict[str, bytes]:
     return pages
 
 
-class _Server(ThreadingHTTPServer):
-    daemon_threads = True
-
-    def handle_error(self, request, client_address) -> None:  # type: ignore[override]
-        pass  # a crawler killed mid-response is what the fleet tests do on purpose
-
-
 class GeneratedSite:
     """Serves a generated site on 127.0.0.1; `log` holds (time.monotonic(), path, status)."""
 
@@ -169,7 +163,7 @@ class GeneratedSite:
         self.pages = render(self.articles)
         self.log: list[tuple[float, str, int]] = []
         self._lock = threading.Lock()
-        self._server: ThreadingHTTPServer | None = None
+        self._server: QuietServer | None = None
         self.url = ""
 
     def start(self) -> GeneratedSite:
@@ -188,26 +182,15 @@ class GeneratedSite:
                 with site._lock:
                     site.log.append((time.monotonic(), path, status))
                 body = body if body is not None else b"not found"
-                self.send_response(status)
                 ctype = "text/plain" if path.endswith(".txt") else "text/html; charset=utf-8"
-                self.send_header("Content-Type", ctype)
-                self.send_header("Content-Length", str(len(body)))
-                self.end_headers()
-                self.wfile.write(body)
+                answer(self, status, ctype, body)
 
-        server = _Server((self.host, 0), Handler)
-        self._server = server
-        self.url = f"http://{self.host}:{server.server_address[1]}"
-        threading.Thread(
-            target=server.serve_forever, kwargs={"poll_interval": 0.1}, daemon=True
-        ).start()
+        self._server, self.url = start_server(self.host, Handler)
         return self
 
     def stop(self) -> None:
-        if self._server is not None:
-            self._server.shutdown()
-            self._server.server_close()
-            self._server = None
+        stop_server(self._server)
+        self._server = None
 
     def profile(
         self,
