@@ -35,6 +35,7 @@ def pool_context() -> multiprocessing.context.BaseContext:
         return multiprocessing.get_context("spawn")
     context = multiprocessing.get_context("forkserver")
     context.set_forkserver_preload(["crawler.pool_server"])
+    os.environ["CRAWLER_POOL_PARENT"] = str(os.getpid())  # for the server (pool_server.py)
     return context
 
 
