@@ -373,41 +373,17 @@ def _drop_blocks(lines: list[str], rules: Rules) -> list[str]:
     return [line for i, line in enumerate(lines) if i not in drop]
 
 
-_ANY: dict[int, tuple[tuple[LineRule, ...], re.Pattern[str] | None]] = {}
-
-
-def _any_pattern(rules: tuple[LineRule, ...]) -> re.Pattern[str] | None:
-    """One pattern that matches wherever one of the rules' patterns does (a line it does
-    not match is left to no rule), or None when they cannot be joined."""
-    known = _ANY.get(id(rules))
-    if known is not None and known[0] is rules:
-        return known[1]
-    flags = {rule.pattern.flags for rule in rules}
-    joined = None
-    if len(flags) == 1:
-        try:
-            joined = re.compile("|".join(f"(?:{r.pattern.pattern})" for r in rules), flags.pop())
-        except re.error:
-            joined = None
-    _ANY[id(rules)] = (rules, joined)
-    return joined
-
-
 def _drop_lines(lines: list[str], rules: Rules, flags: dict[str, str]) -> list[str]:
     """Remove lines matched by a line rule (head rules only near the top).
 
     `flags` collects, for each flag a removing rule carries, the first line that raised it.
     """
     out = []
-    any_rule = _any_pattern(rules.lines)
     for index, line in enumerate(lines):
         if is_row(line):
             out.append(line)
             continue
         simple = _simplified(line)
-        if any_rule is not None and not any_rule.search(simple):  # no rule can apply
-            out.append(line)
-            continue
         size = _size(line)
         hit = None
         for rule in rules.lines:
