@@ -147,7 +147,9 @@ class ArchivePipeline:
     async def process_item(self, item: Any) -> Any:
         if not isinstance(item, FailureItem | PageItem | UnchangedItem):
             return item
-        assert self.writer is not None
+        if self.writer is None:  # the run is closed (a crawl cut short): the next run has it
+            logger.info("not archived, the crawl is stopping: %s", item.url)
+            return item
         stored: defer.Deferred = defer.Deferred()
         writer, run_id = self.writer, self.run_id
 
