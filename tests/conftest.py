@@ -17,7 +17,7 @@ CORPUS = Path(os.environ.get("CRAWLER_CORPUS", ROOT.parent / "shared" / "corpus"
 SLOW_FILES = {
     "test_fleet.py", "test_interrupts.py", "test_crash_safety.py", "test_portal_crawl.py",
     "test_incremental.py", "test_security.py", "test_user_errors.py", "test_resource_limits.py",
-    "test_concurrent_use.py", "test_export.py", "test_bad_input.py",
+    "test_concurrent_use.py", "test_export.py", "test_bad_input.py", "test_faults.py",
 }  # fmt: skip
 
 
